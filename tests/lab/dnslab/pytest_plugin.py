@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright (c) 2026 dnsops.dnssec contributors
+"""Pytest fixtures of the DNS lab.
+
+``dns_lab`` is one lab for the whole session, started on first use with
+``DNSLAB_CHILDREN`` child zones (default 3) on network ``DNSLAB_NET`` or, when
+that is unset, the first free network number.  It needs root and Knot; when
+either is missing the fixture fails, it does not skip.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+import pytest
+
+from .lab import Lab, free_net
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``slow`` marker."""
+    config.addinivalue_line(
+        "markers", "slow: long lab tests (e.g. 100 child zones); run by default"
+    )
+
+
+def lab_net() -> int:
+    """Return ``DNSLAB_NET`` when set, else the first free lab network number."""
+    if "DNSLAB_NET" in os.environ:
+        return int(os.environ["DNSLAB_NET"])
+    return free_net()
+
+
+@pytest.fixture(scope="session")
+def dns_lab() -> t.Iterator[Lab]:
+    """A running lab shared by the session; stopped when the session ends."""
+    lab = Lab(net=lab_net(), children=int(os.environ.get("DNSLAB_CHILDREN", "3")))
+    lab.start()
+    print(f"\nDNS lab {lab.net} up in {lab.startup_seconds:.1f} s")
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture()
+def clean_faults(dns_lab: Lab) -> t.Iterator[Lab]:
+    """The session lab, with every fault and freeze cleared after the test."""
+    yield dns_lab
+    dns_lab.faults.clear()
+    for address in dns_lab.parent_addresses + dns_lab.child_addresses:
+        if dns_lab.server_for(address).name in dns_lab.frozen:
+            dns_lab.thaw(address)
