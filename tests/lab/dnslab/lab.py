@@ -251,8 +251,15 @@ class Lab:
         self._proxies = []
         if self._added_v6:
             subprocess.run(
-                ["ip", "-6", "addr", "del", f"{self.addresses.tld_secondary6}/128",
-                 "dev", "lo"],
+                [
+                    "ip",
+                    "-6",
+                    "addr",
+                    "del",
+                    f"{self.addresses.tld_secondary6}/128",
+                    "dev",
+                    "lo",
+                ],
                 capture_output=True,
                 check=False,
             )
@@ -337,9 +344,7 @@ class Lab:
         return server
 
     def _remote(self, name: str, address: str) -> str:
-        return (
-            f"  - id: {name}\n    address: {knot_listen(address, BACKEND_PORT)}"
-        )
+        return f"  - id: {name}\n    address: {knot_listen(address, BACKEND_PORT)}"
 
     def _start_children(self) -> None:
         a = self.addresses
@@ -596,7 +601,9 @@ class Lab:
         self.frozen.discard(server.name)
         server.thaw()
 
-    def meter(self, zones_: list[str] | None = None, interval: float = 0.2) -> OutageMeter:
+    def meter(
+        self, zones_: list[str] | None = None, interval: float = 0.2
+    ) -> OutageMeter:
         """Return an outage meter over ``www.<zone>`` of ``zones_`` (all children)."""
         names = [f"www.{zone}" for zone in (zones_ or self.children)]
         return OutageMeter(self.resolver_address, names, interval=interval)

@@ -52,7 +52,9 @@ class ServerProcess:
                     start_new_session=True,
                 )
             except OSError as exc:
-                raise LabError(f"{self.name}: cannot run {self.argv[0]}: {exc}") from exc
+                raise LabError(
+                    f"{self.name}: cannot run {self.argv[0]}: {exc}"
+                ) from exc
 
     def running(self) -> bool:
         """Return True while the process has not exited."""

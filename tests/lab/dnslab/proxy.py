@@ -24,7 +24,7 @@ def error_reply(query: bytes, rcode: int) -> bytes | None:
     """
     if len(query) < 12:
         return None
-    (qid, flags, qdcount) = struct.unpack("!HHH", query[:6])
+    qid, flags, qdcount = struct.unpack("!HHH", query[:6])
     end = 12
     if qdcount:
         while end < len(query) and query[end] != 0:
@@ -179,7 +179,9 @@ class FaultProxy:
         try:
             while True:
                 size = _read_exact(conn, 2)
-                query = _read_exact(conn, struct.unpack("!H", size)[0]) if size else None
+                query = (
+                    _read_exact(conn, struct.unpack("!H", size)[0]) if size else None
+                )
                 if query is None:
                     return
                 reply = error_reply(query, rcode)
@@ -196,9 +198,7 @@ class FaultProxy:
             return
         backend.settimeout(None)
         with backend:
-            upstream = threading.Thread(
-                target=_copy, args=(conn, backend), daemon=True
-            )
+            upstream = threading.Thread(target=_copy, args=(conn, backend), daemon=True)
             upstream.start()
             _copy(backend, conn)
             upstream.join(1.0)

@@ -56,7 +56,8 @@ class Registry:
         except dns.exception.Timeout as exc:
             raise LabError(f"TLD primary did not answer DS {domain}") from exc
         return sorted(
-            normalize_ds(rdata.to_text()) for rdata in answer_rdatas(response, domain, "DS")
+            normalize_ds(rdata.to_text())
+            for rdata in answer_rdatas(response, domain, "DS")
         )
 
     def set_ds(self, domain: str, ds_texts: list[str], delay: float = 0.0) -> None:

@@ -16,11 +16,7 @@ UNBOUND = "/usr/sbin/unbound"
 
 def require_tools() -> None:
     """Raise LabError naming every server program the lab needs but cannot find."""
-    missing = [
-        tool
-        for tool in (KNOTD, KNOTC, UNBOUND)
-        if shutil.which(tool) is None
-    ]
+    missing = [tool for tool in (KNOTD, KNOTC, UNBOUND) if shutil.which(tool) is None]
     if missing:
         raise LabError(
             f"missing {', '.join(missing)}: apt-get install -y "
@@ -158,9 +154,7 @@ class KnotServer:
 
         Raises LabError with knotc's message when it fails.
         """
-        return run(
-            [KNOTC, "-s", str(self.socket), "-t", "10", *args], timeout=timeout
-        )
+        return run([KNOTC, "-s", str(self.socket), "-t", "10", *args], timeout=timeout)
 
     def freeze(self) -> None:
         """Hold back every zone change (transfers, updates) until thaw."""
