@@ -375,6 +375,9 @@ class ApiSession:
             if pause is None:
                 raise self._failure(response, where, attempt, too_long=True)
             self.sleep(pause)
+            if response.status == 429:
+                # The wait ran to the reset: the old quota figures are stale.
+                self.rate_limit.remaining = None
             attempt += 1
 
     def _send(

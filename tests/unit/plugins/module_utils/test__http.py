@@ -317,7 +317,12 @@ def test_basic_auth_password_is_kept_out_of_messages():
 @pytest.mark.parametrize(
     "status, body, headers, expected",
     [
-        (404, {"message": "Domain `x` not found"}, {}, "Domain `x` not found (HTTP 404)"),
+        (
+            404,
+            {"message": "Domain `x` not found"},
+            {},
+            "Domain `x` not found (HTTP 404)",
+        ),
         (
             400,
             {"message": "Validation failed", "errors": {"digest": ["can't be blank"]}},
@@ -331,7 +336,12 @@ def test_basic_auth_password_is_kept_out_of_messages():
             {"Content-Type": "text/html"},
             "HTTP 502 Bad Gateway from api.dnsimple.com",
         ),
-        (500, "plain failure", {"Content-Type": "text/plain"}, "plain failure (HTTP 500)"),
+        (
+            500,
+            "plain failure",
+            {"Content-Type": "text/plain"},
+            "plain failure (HTTP 500)",
+        ),
     ],
 )
 def test_default_error_message(status, body, headers, expected):
