@@ -5,15 +5,17 @@
 #             environments) and runs every test suite of the collection.
 # make demo   runs a whole DNSimple-style KSK rotation on the built-in lab.
 #
-# Everything these targets create lives under .build/ (ignored by git and by
-# the collection build), so a second run reuses what the first installed.
+# Everything these targets create lives outside the working tree, under
+# ~/.cache/dnsops-dnssec/<checkout>, so a second run reuses what the first
+# installed.  (ansible-test skips every file of a copy that git ignores, so the
+# copy of the collection cannot live inside the checkout.)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
 ROOT := $(CURDIR)
-BUILD := $(ROOT)/.build
+BUILD ?= $(HOME)/.cache/dnsops-dnssec/$(notdir $(ROOT))-$(shell printf %s "$(ROOT)" | md5sum | cut -c1-8)
 COLLECTIONS := $(BUILD)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/dnsops/dnssec
 INSTALLED := $(BUILD)/installed
@@ -39,7 +41,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make test   install what the tests need and run every test"
 	@echo "make demo   run a full KSK rotation on the built-in DNS lab"
-	@echo "make clean  remove .build/ (virtual environments, copies, artifacts)"
+	@echo "make clean  remove $(BUILD)"
 
 test: deps collection
 	@$(MAKE) --no-print-directory sanity units lint build importer integration molecule pytest
