@@ -493,13 +493,13 @@ class _Plan:
         if not self.old:
             leftovers = [
                 key
-                for key in ctx.child.ksks
+                for key in ctx.signing
                 if not any(_same_key(key, other) for other in self.target)
             ]
             if leftovers:
                 return "complete", (
                     f"the parent DS set matches KSK {_key_names(self.target)} only; "
-                    f"the child still publishes KSK {_key_names(leftovers)}"
+                    f"the child still signs with KSK {_key_names(leftovers)}"
                 )
             if len(self.target) > 1:
                 return "published", (
@@ -745,7 +745,7 @@ def assess(
     )
     result.target, result.target_source = target, source
     result.retiring = [
-        key for key in child.ksks if not any(_same_key(key, k) for k in target)
+        key for key in child.signing_ksks if not any(_same_key(key, k) for k in target)
     ]
 
     if early is not None and early[0] != "broken":
