@@ -22,9 +22,16 @@ import typing as t
 from dataclasses import dataclass
 
 from ansible.module_utils.basic import env_fallback
-
-from ._dnssec import DNSKEY, DSRecord, make_ds
-
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
+    DNSKEY,
+    DSRecord,
+    make_ds,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._http import (
+    ApiSession,
+    HttpError,
+    default_error_message,
+)
 
 # Every secret option of every registrar; their values are scrubbed from any
 # message an adapter builds, as a second line of defence behind no_log.
@@ -42,7 +49,15 @@ SECRET_OPTIONS = (
     "aws_session_token",
 )
 
-REGISTRAR_CHOICES = ("dnsimple", "gandi", "ovh", "namecom", "porkbun", "route53", "manual")
+REGISTRAR_CHOICES = (
+    "dnsimple",
+    "gandi",
+    "ovh",
+    "namecom",
+    "porkbun",
+    "route53",
+    "manual",
+)
 
 # The options of every registrar, as documented by the doc fragment
 # dnsops.dnssec.registrar.  Modules merge this into their argument spec.
@@ -294,16 +309,16 @@ class Registrar(abc.ABC):
         missing = [name for name in self.required_options if not self.params.get(name)]
         if missing:
             raise AuthenticationError(
-                "missing credentials: set " + ", ".join(missing)
+                "missing credentials: set "
+                + ", ".join(missing)
                 + " (or their environment variables)",
                 registrar=self.label,
             )
 
     def redact(self, text: str) -> str:
         """Replace any secret option value found in ``text`` by ``********``."""
-        for name in SECRET_OPTIONS:
-            value = self.params.get(name)
-            if isinstance(value, str) and len(value) >= 4 and value in text:
+        for value in sorted(self.secrets(), key=len, reverse=True):
+            if len(value) >= 4:
                 text = text.replace(value, "********")
         return text
 
@@ -315,20 +330,25 @@ class Registrar(abc.ABC):
 
     @staticmethod
     def error_message(response: t.Any) -> str:
-        """Return the registrar's own error text from a failed response."""
-        return _error_text(response)
+        """Return the registrar's own error text from a failed ApiResponse."""
+        return default_error_message(response)
+
+    def secrets(self) -> list[str]:
+        """The values of every secret option given, to keep out of messages."""
+        return [
+            str(self.params[name]) for name in SECRET_OPTIONS if self.params.get(name)
+        ]
 
     @property
     def http(self) -> t.Any:
         """The HTTP session, built on first use from ``session_options``."""
         if self._http is None:
-            from ._http import ApiSession
-
             self._http = ApiSession(
                 self.api_url,
                 timeout=self.timeout,
                 error_message=self.error_message,
                 sleep=self.sleep,
+                secrets=self.secrets(),
                 **self.session_options(),
             )
         return self._http
@@ -344,18 +364,24 @@ class Registrar(abc.ABC):
         data: t.Any = None,
         expected: tuple[int, ...] = (200,),
         domain: str = "",
+        idempotent: bool | None = None,
     ) -> t.Any:
         """Make one API call through the session and record it in ``operations``.
 
         Returns the ApiResponse; raises a RegistrarError subclass chosen by
         ``error_for`` from the status.  ``path`` must never carry a secret.
+        ``idempotent`` marks a POST that only reads, so it may be retried.
         """
-        from ._http import HttpError
-
         url = self.api_url + path
         try:
             response = self.http.request(
-                method, path, params=params, json=json, data=data, expected=expected
+                method,
+                path,
+                params=params,
+                json=json,
+                data=data,
+                expected=expected,
+                idempotent=idempotent,
             )
         except HttpError as exc:
             status = getattr(exc, "status", None)
@@ -375,7 +401,9 @@ class Registrar(abc.ABC):
             }
         )
 
-    def error_for(self, status: int | None, message: str, domain: str = "") -> RegistrarError:
+    def error_for(
+        self, status: int | None, message: str, domain: str = ""
+    ) -> RegistrarError:
         """Map a failed call to the error class an operator can act on."""
         if status in (401, 403):
             return AuthenticationError(
@@ -456,31 +484,6 @@ class Registrar(abc.ABC):
                 )
             self.sleep(min(pause, remaining))
             pause = min(pause * 2, max_interval)
-
-
-def _error_text(response: t.Any) -> str:
-    """Pull a short error text out of a failed response (JSON or text)."""
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    body = getattr(response, "json", None)
-    if callable(body):
-        try:
-            body = body()
-        except ValueError:
-            body = None
-    text = ""
-    if isinstance(body, dict):
-        for key in ("message", "error", "errors", "detail", "cause", "details"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                text = value
-                break
-            if isinstance(value, (list, dict)) and value:
-                text = str(value)
-                break
-    if not text:
-        raw = getattr(response, "text", "") or ""
-        text = " ".join(str(raw).split())[:200]
-    return f"HTTP {status}: {text}" if status else text
 
 
 def ds_record(ds: DSRecord, record_id: str | None = None) -> RegistrarRecord:
