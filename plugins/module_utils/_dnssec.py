@@ -315,9 +315,7 @@ def ds_from_rdata(rdata: t.Any) -> DSRecord:
 def dnskey_to_rdata(key: DNSKEY) -> t.Any:
     """Return the dnspython rdata of a DNSKEY."""
     _require_dnspython()
-    return dns.rdata.from_text(
-        dns.rdataclass.IN, dns.rdatatype.DNSKEY, key.to_text()
-    )
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, key.to_text())
 
 
 def key_tag(key: DNSKEY) -> int:
@@ -470,3 +468,38 @@ def describe_ds(ds: DSRecord) -> str:
     algorithm = ALGORITHM_NAMES.get(ds.algorithm, f"algorithm {ds.algorithm}")
     digest = DIGEST_NAMES.get(ds.digest_type, f"digest type {ds.digest_type}")
     return f"DS {ds.key_tag} ({algorithm}, {digest})"
+
+
+def validating_ds_for_rrset(
+    zone: t.Any,
+    dnskey_rrset: t.Any,
+    rrsig_rrset: t.Any,
+    ds_set: t.Iterable[DSRecord],
+    now: float | None = None,
+) -> list[DSRecord]:
+    """Return the DS records of a DS set that validate a DNSKEY RRset as received.
+
+    A DS counts when it has a SHA-256 or SHA-384 digest and matches a KSK whose
+    RRSIG over the RRset is valid at ``now``: what a validator needs to trust
+    the zone (RFC 4035 section 5.2, RFC 4509 section 3).
+    """
+    if dnskey_rrset is None or rrsig_rrset is None:
+        return []
+    # Validators ignore the SEP flag (RFC 4034 section 2.1.1) but need a zone key.
+    signers = [
+        key
+        for key in signing_keys(zone, dnskey_rrset, rrsig_rrset, now)
+        if key.flags & DNSKEY_FLAG_ZONE and not key.is_revoked
+    ]
+    return validating_ds(zone, ds_set, signers)
+
+
+def dnskey_rrset_validates(
+    zone: t.Any,
+    dnskey_rrset: t.Any,
+    rrsig_rrset: t.Any,
+    ds_set: t.Iterable[DSRecord],
+    now: float | None = None,
+) -> bool:
+    """Whether a DS set validates a DNSKEY RRset and its signatures."""
+    return bool(validating_ds_for_rrset(zone, dnskey_rrset, rrsig_rrset, ds_set, now))
