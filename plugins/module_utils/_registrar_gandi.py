@@ -51,8 +51,11 @@ class GandiRegistrar(Registrar):
             errors = body.get("errors")
             if isinstance(errors, list) and errors:
                 text += ": " + "; ".join(
-                    str(error.get("description", error)) if isinstance(error, dict)
-                    else str(error)
+                    (
+                        str(error.get("description", error))
+                        if isinstance(error, dict)
+                        else str(error)
+                    )
                     for error in errors
                 )
             return f"{text} (HTTP {status})"
@@ -75,8 +78,7 @@ class GandiRegistrar(Registrar):
         body = response.json
         if not isinstance(body, list):
             raise RegistrarError(
-                f"unexpected answer listing the DNSSEC keys of {domain}: "
-                "not a list",
+                f"unexpected answer listing the DNSSEC keys of {domain}: not a list",
                 status=response.status,
                 registrar=self.label,
             )

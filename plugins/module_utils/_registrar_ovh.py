@@ -252,7 +252,9 @@ class OvhRegistrar(Registrar):
                 f"cannot read DS record {key_id} of {domain}: {exc}",
                 registrar=self.label,
             ) from None
-        return RegistrarRecord(ds=ds, dnskey=key, record_id=str(entry.get("id", key_id)))
+        return RegistrarRecord(
+            ds=ds, dnskey=key, record_id=str(entry.get("id", key_id))
+        )
 
     def replace_records(self, domain: str, records: list[RegistrarRecord]) -> None:
         keys = []
@@ -313,9 +315,12 @@ class OvhRegistrar(Registrar):
         def poll() -> bool:
             if finished():
                 return True
-            state["task"] = self.request(
-                "GET", path, summary=f"poll task {task_id} of {domain}"
-            ).json or {}
+            state["task"] = (
+                self.request(
+                    "GET", path, summary=f"poll task {task_id} of {domain}"
+                ).json
+                or {}
+            )
             return finished()
 
         self.wait_operation(poll, f"OVHcloud task {task_id} (DS update of {domain})")

@@ -104,8 +104,7 @@ class Route53Registrar(Registrar):
                 )
             session = boto3.session.Session(
                 aws_access_key_id=self.params.get("aws_access_key_id") or None,
-                aws_secret_access_key=self.params.get("aws_secret_access_key")
-                or None,
+                aws_secret_access_key=self.params.get("aws_secret_access_key") or None,
                 aws_session_token=self.params.get("aws_session_token") or None,
                 region_name=self.params.get("aws_region") or "us-east-1",
             )
@@ -125,7 +124,12 @@ class Route53Registrar(Registrar):
     # -- calls --------------------------------------------------------------
 
     def call(
-        self, operation: str, method: str, summary: str, domain: str = "", **kwargs: t.Any
+        self,
+        operation: str,
+        method: str,
+        summary: str,
+        domain: str = "",
+        **kwargs: t.Any,
     ) -> dict[str, t.Any]:
         """Make one API call (``method`` is boto3's name of ``operation``).
 

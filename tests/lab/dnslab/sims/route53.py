@@ -38,7 +38,9 @@ from ._base import ApiFailure, Request, Response, Simulator, ds_text
 
 TARGET_PREFIX = "Route53Domains_v20140515."
 JSON_TYPE = "application/x-amz-json-1.1"
-_CREDENTIAL = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_CREDENTIAL = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request"
+)
 
 
 def _aws_error(code: str, message: str, status: int = 400) -> ApiFailure:
@@ -96,11 +98,17 @@ class Route53DomainsSimulator(Simulator):
     # -- protocol -----------------------------------------------------------
 
     def rate_limited(self, request: Request) -> Response:
-        return Response(429, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+        return Response(
+            429, {"__type": "ThrottlingException", "message": "Rate exceeded"}
+        )
 
     def server_error(self, request: Request) -> Response:
         return Response(
-            500, {"__type": "InternalFailure", "message": "We encountered an internal error."}
+            500,
+            {
+                "__type": "InternalFailure",
+                "message": "We encountered an internal error.",
+            },
         )
 
     def not_found(self, request: Request) -> Response:
@@ -108,7 +116,11 @@ class Route53DomainsSimulator(Simulator):
 
     def bad_json(self, request: Request) -> Response:
         return Response(
-            400, {"__type": "SerializationException", "message": "Start of structure or map found where not expected."}
+            400,
+            {
+                "__type": "SerializationException",
+                "message": "Start of structure or map found where not expected.",
+            },
         )
 
     def _authenticate(self, request: Request) -> None:
@@ -142,9 +154,11 @@ class Route53DomainsSimulator(Simulator):
             "AssociateDelegationSignerToDomain": self._associate,
             "DisassociateDelegationSignerFromDomain": self._disassociate,
             "GetOperationDetail": self._get_operation_detail,
-        }.get(target[len(TARGET_PREFIX):])
+        }.get(target[len(TARGET_PREFIX) :])
         if handler is None:
-            raise _aws_error("UnknownOperationException", f"Unknown operation {target!r}")
+            raise _aws_error(
+                "UnknownOperationException", f"Unknown operation {target!r}"
+            )
         body = request.json()
         if not isinstance(body, dict):
             raise _aws_error("SerializationException", "Expected a JSON object")
@@ -185,11 +199,15 @@ class Route53DomainsSimulator(Simulator):
         name = self._domain(body)
         attributes = body.get("SigningAttributes")
         if not isinstance(attributes, dict):
-            raise _aws_error("InvalidInput", "1 validation error detected: SigningAttributes")
+            raise _aws_error(
+                "InvalidInput", "1 validation error detected: SigningAttributes"
+            )
         algorithm, flags = attributes.get("Algorithm"), attributes.get("Flags")
         public_key = attributes.get("PublicKey")
         if algorithm not in (5, 7, 8, 10, 13, 14, 15, 16):
-            raise _aws_error("InvalidInput", f"Unsupported DNSSEC algorithm {algorithm!r}.")
+            raise _aws_error(
+                "InvalidInput", f"Unsupported DNSSEC algorithm {algorithm!r}."
+            )
         if flags not in (256, 257):
             raise _aws_error("InvalidInput", f"Invalid flags {flags!r}.")
         if not isinstance(public_key, str):
@@ -229,7 +247,9 @@ class Route53DomainsSimulator(Simulator):
             raise _aws_error("InvalidInput", f"DNSSEC key {key_id!r} not found.")
 
         def apply() -> None:
-            self.domains[name] = [key for key in self.domains[name] if key["Id"] != key_id]
+            self.domains[name] = [
+                key for key in self.domains[name] if key["Id"] != key_id
+            ]
 
         return {"OperationId": self._operation(name, "REMOVE_DNSSEC", apply)}
 
@@ -240,7 +260,9 @@ class Route53DomainsSimulator(Simulator):
                 "InvalidInput", f"Operation {body.get('OperationId')!r} not found."
             )
         return {
-            field: value for field, value in operation.items() if not field.startswith("_")
+            field: value
+            for field, value in operation.items()
+            if not field.startswith("_")
         }
 
     def _operation(self, name: str, kind: str, apply: t.Callable[[], None]) -> str:

@@ -159,9 +159,7 @@ def test_api_url_option_points_elsewhere(monkeypatch):
 
 
 def test_add_posts_dnskey_data(monkeypatch):
-    registrar, transport = gandi(
-        monkeypatch, (201, {"message": "DNSSEC key created"})
-    )
+    registrar, transport = gandi(monkeypatch, (201, {"message": "DNSSEC key created"}))
 
     registrar.add_record(DOMAIN, RegistrarRecord(ds=DS, dnskey=KEY))
 
@@ -231,19 +229,28 @@ def gandi_error(status: int, message: str, obj: str, cause: str) -> dict:
     [
         (
             401,
-            gandi_error(401, "The access token is invalid.", "HTTPUnauthorized", "Unauthorized"),
+            gandi_error(
+                401, "The access token is invalid.", "HTTPUnauthorized", "Unauthorized"
+            ),
             AuthenticationError,
             "Unauthorized: The access token is invalid.",
         ),
         (
             403,
-            gandi_error(403, "Access was denied to this resource.", "HTTPForbidden", "Forbidden"),
+            gandi_error(
+                403, "Access was denied to this resource.", "HTTPForbidden", "Forbidden"
+            ),
             AuthenticationError,
             "Access was denied to this resource.",
         ),
         (
             404,
-            gandi_error(404, "The domain example.com does not exist.", "HTTPNotFound", "Not Found"),
+            gandi_error(
+                404,
+                "The domain example.com does not exist.",
+                "HTTPNotFound",
+                "Not Found",
+            ),
             DomainNotFoundError,
             "The domain example.com does not exist.",
         ),
@@ -251,7 +258,13 @@ def gandi_error(status: int, message: str, obj: str, cause: str) -> dict:
             400,
             dict(
                 gandi_error(400, "Bad Request", "HTTPBadRequest", "Bad Request"),
-                errors=[{"location": "body", "name": "flags", "description": "Must be one of 256, 257"}],
+                errors=[
+                    {
+                        "location": "body",
+                        "name": "flags",
+                        "description": "Must be one of 256, 257",
+                    }
+                ],
             ),
             RegistrarError,
             "Bad Request: Must be one of 256, 257",
@@ -274,7 +287,12 @@ def test_errors_quote_gandi_and_never_the_token(monkeypatch, status, body, error
 def test_rate_limit_is_retried(monkeypatch):
     registrar, transport = gandi(
         monkeypatch,
-        (429, gandi_error(429, "Too many requests", "HTTPTooManyRequests", "Too Many Requests")),
+        (
+            429,
+            gandi_error(
+                429, "Too many requests", "HTTPTooManyRequests", "Too Many Requests"
+            ),
+        ),
         (200, [LISTED]),
     )
 

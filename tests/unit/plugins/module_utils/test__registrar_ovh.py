@@ -161,7 +161,10 @@ def test_list_syncs_the_clock_then_reads_ids_and_each_key(monkeypatch):
     assert "X-Ovh-Signature" not in time_call.headers
     assert "X-Ovh-Consumer" not in time_call.headers
 
-    assert (ids_call.method, ids_call.url) == ("GET", f"{BASE}/domain/example.com/dsRecord")
+    assert (ids_call.method, ids_call.url) == (
+        "GET",
+        f"{BASE}/domain/example.com/dsRecord",
+    )
     assert ids_call.headers["X-Ovh-Application"] == APP_KEY
     assert ids_call.headers["X-Ovh-Consumer"] == CONSUMER
     assert ids_call.headers["X-Ovh-Timestamp"] == str(SERVER_TIME)
@@ -194,7 +197,11 @@ def test_clock_is_read_once_per_run(monkeypatch):
 def test_keys_being_deleted_are_not_part_of_the_set(monkeypatch):
     leaving = dict(ENTRY, id=100002, status="deleting")
     registrar, _transport, _clock = ovh(
-        monkeypatch, (200, SERVER_TIME), (200, [100001, 100002]), (200, ENTRY), (200, leaving)
+        monkeypatch,
+        (200, SERVER_TIME),
+        (200, [100001, 100002]),
+        (200, ENTRY),
+        (200, leaving),
     )
 
     assert [r.record_id for r in registrar.list_records(DOMAIN)] == ["100001"]
@@ -218,7 +225,12 @@ def test_replace_posts_the_whole_set_signed_and_polls_the_task(monkeypatch):
     assert post.headers["Content-Type"] == "application/json"
     assert json.loads(post.body) == {
         "keys": [
-            {"algorithm": 13, "flags": 257, "publicKey": KEY.public_key, "tag": KEY.key_tag},
+            {
+                "algorithm": 13,
+                "flags": 257,
+                "publicKey": KEY.public_key,
+                "tag": KEY.key_tag,
+            },
             {
                 "algorithm": 13,
                 "flags": 257,
@@ -256,7 +268,9 @@ def test_failed_task_quotes_its_comment(monkeypatch):
         (200, task("error", "Registry refused the key: invalid algorithm")),
     )
 
-    with pytest.raises(RegistrarError, match="ended in error: Registry refused the key"):
+    with pytest.raises(
+        RegistrarError, match="ended in error: Registry refused the key"
+    ):
         registrar.replace_records(DOMAIN, [RegistrarRecord(dnskey=KEY)])
 
 
@@ -286,25 +300,40 @@ def test_replace_refuses_a_ds_without_key_data(monkeypatch):
     [
         (
             403,
-            {"errorCode": "INVALID_CREDENTIAL", "httpCode": "403 Forbidden", "message": "This credential is not valid"},
+            {
+                "errorCode": "INVALID_CREDENTIAL",
+                "httpCode": "403 Forbidden",
+                "message": "This credential is not valid",
+            },
             AuthenticationError,
             "This credential is not valid [INVALID_CREDENTIAL]",
         ),
         (
             403,
-            {"errorCode": "INVALID_KEY", "httpCode": "403 Forbidden", "message": "This application key is invalid"},
+            {
+                "errorCode": "INVALID_KEY",
+                "httpCode": "403 Forbidden",
+                "message": "This application key is invalid",
+            },
             AuthenticationError,
             "This application key is invalid",
         ),
         (
             400,
-            {"errorCode": "INVALID_SIGNATURE", "httpCode": "400 Bad Request", "message": "Invalid signature"},
+            {
+                "errorCode": "INVALID_SIGNATURE",
+                "httpCode": "400 Bad Request",
+                "message": "Invalid signature",
+            },
             AuthenticationError,
             "Invalid signature [INVALID_SIGNATURE]",
         ),
         (
             404,
-            {"class": "Client::NotFound", "message": "The requested object (serviceName = example.com) does not exist"},
+            {
+                "class": "Client::NotFound",
+                "message": "The requested object (serviceName = example.com) does not exist",
+            },
             DomainNotFoundError,
             "(serviceName = example.com) does not exist [Client::NotFound]",
         ),
@@ -367,7 +396,9 @@ def test_api_url_overrides_the_endpoint(monkeypatch):
 
     registrar.list_records(DOMAIN)
 
-    assert transport.sent[1].url == "http://127.0.0.1:9000/1.0/domain/example.com/dsRecord"
+    assert (
+        transport.sent[1].url == "http://127.0.0.1:9000/1.0/domain/example.com/dsRecord"
+    )
 
 
 def test_unknown_endpoint_is_a_clear_error(monkeypatch):

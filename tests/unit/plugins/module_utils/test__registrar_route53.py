@@ -178,7 +178,9 @@ def test_remove_disassociates_by_id(route53):
 
 def test_remove_without_id_looks_it_up(route53):
     registrar, stubber, _clock = route53
-    stubber.add_response("get_domain_detail", {"DomainName": DOMAIN, "DnssecKeys": [LISTED]})
+    stubber.add_response(
+        "get_domain_detail", {"DomainName": DOMAIN, "DnssecKeys": [LISTED]}
+    )
     stubber.add_response(
         "disassociate_delegation_signer_from_domain",
         {"OperationId": OPERATION},
@@ -194,18 +196,24 @@ def test_remove_without_id_looks_it_up(route53):
 @pytest.mark.parametrize("status", ["ERROR", "FAILED"])
 def test_failed_operation_quotes_its_message(route53, status):
     registrar, stubber, _clock = route53
-    stubber.add_response("associate_delegation_signer_to_domain", {"OperationId": OPERATION})
+    stubber.add_response(
+        "associate_delegation_signer_to_domain", {"OperationId": OPERATION}
+    )
     stubber.add_response(
         "get_operation_detail", operation(status, "The registry rejected the key")
     )
 
-    with pytest.raises(RegistrarError, match=f"ended in {status}: The registry rejected"):
+    with pytest.raises(
+        RegistrarError, match=f"ended in {status}: The registry rejected"
+    ):
         registrar.add_record(DOMAIN, RegistrarRecord(dnskey=KEY))
 
 
 def test_operation_that_stays_pending_times_out(route53):
     registrar, stubber, clock = route53
-    stubber.add_response("associate_delegation_signer_to_domain", {"OperationId": OPERATION})
+    stubber.add_response(
+        "associate_delegation_signer_to_domain", {"OperationId": OPERATION}
+    )
     for _ in range(10):
         stubber.add_response("get_operation_detail", operation("IN_PROGRESS"))
 
@@ -239,7 +247,10 @@ def test_errors_quote_aws_and_never_a_secret(route53, method, code, status, erro
     registrar, stubber, _clock = route53
     message = f"AWS says {code} for {ACCESS_KEY}"
     stubber.add_client_error(
-        method, service_error_code=code, service_message=message, http_status_code=status
+        method,
+        service_error_code=code,
+        service_message=message,
+        http_status_code=status,
     )
 
     with pytest.raises(error) as caught:
@@ -294,12 +305,12 @@ def test_wire_format_is_signed_aws_json(monkeypatch):
     (request,) = sent
     assert request.method == "POST"
     assert request.url == "https://route53domains.us-east-1.amazonaws.com/"
-    assert request.headers["X-Amz-Target"] == b"Route53Domains_v20140515.GetDomainDetail"
+    assert (
+        request.headers["X-Amz-Target"] == b"Route53Domains_v20140515.GetDomainDetail"
+    )
     assert request.headers["Content-Type"] == b"application/x-amz-json-1.1"
     authorization = request.headers["Authorization"].decode()
-    assert authorization.startswith(
-        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/"
-    )
+    assert authorization.startswith(f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/")
     assert "/us-east-1/route53domains/aws4_request" in authorization
     assert SECRET_KEY not in authorization
     assert request.headers["X-Amz-Security-Token"] == SESSION_TOKEN.encode()
