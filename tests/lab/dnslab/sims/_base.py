@@ -127,7 +127,8 @@ class Simulator:
 
     ``credentials`` is provider-specific (a token, a (user, token) pair, ...);
     ``publish(domain, ds_texts)`` replaces the domain's DS set in the parent
-    zone; ``child_keys(domain)`` returns DNSKEY texts of the child zone, used by
+    zone; ``child_keys(domain)`` returns the child zone's KSKs (DNSKEY texts, or
+    the lab's ``child_keys`` dicts with a ``dnskey`` member), used by
     the ``"sha1"`` fault for registrars that take DS data.
     """
 
@@ -140,7 +141,7 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         credentials: t.Any = None,
-        child_keys: t.Callable[[str], list[str]] | None = None,
+        child_keys: t.Callable[[str], list[t.Any]] | None = None,
     ) -> None:
         self.publish_callback = publish
         self.host = host
@@ -237,7 +238,9 @@ class Simulator:
             return []
         extra = []
         tags = {int(text.split()[0]) for text in ds_texts}
-        for key_text in self.child_keys(_absolute(domain)):
+        for key in self.child_keys(_absolute(domain)):
+            # The lab's child_keys gives dicts with "dnskey"; plain texts work too.
+            key_text = key["dnskey"] if isinstance(key, dict) else str(key)
             rdata = dns.rdata.from_text(
                 dns.rdataclass.IN, dns.rdatatype.DNSKEY, key_text
             )
