@@ -82,7 +82,7 @@ options:
         whose signature over the DNSKEY RRset validates on every child server address.
       - The check then also fails when a parent server address serves a DS set in which no SHA-256 or
         SHA-384 DS matches such a key, because validating resolvers answer SERVFAIL for the domain.
-        A SHA-1 DS that matches does not count: validators ignore SHA-1 digests when others are present
+        A SHA-1 DS that matches does not count, because validators ignore SHA-1 digests when others are present
         (RFC 4509) and may not support SHA-1 at all (RFC 8624).
       - A parent server address that serves no DS at all is an insecure delegation and does not fail
         this check.
