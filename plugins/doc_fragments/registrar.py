@@ -59,7 +59,7 @@ options:
     default: https://api.dnsimple.com
   gandi_token:
     description:
-      - Gandi personal access token, sent as C(Authorization: Bearer), used with O(registrar=gandi).
+      - "Gandi personal access token, sent as C(Authorization: Bearer), used with O(registrar=gandi)."
       - It needs the permission to manage the domain's technical configuration.
       - When not set, the environment variable E(GANDI_TOKEN) is used.
     type: str
