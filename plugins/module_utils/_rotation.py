@@ -25,8 +25,27 @@ from __future__ import annotations
 
 import time
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ansible_collections.dnsops.dnssec.plugins.module_utils._child import (
+    ChildView,
+    gather_child,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dns import (
+    DnsClient,
+    DnsError,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dns import (
+    client_from_params as dns_client_from_params,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
+    DnsimpleError,
+    DnsimpleNotFoundError,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
+    client_from_params as dnsimple_client_from_params,
+)
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     DNSKEY,
     DSRecord,
@@ -35,15 +54,26 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     make_ds,
     validating_ds,
 )
-
-if t.TYPE_CHECKING:
-    from ansible_collections.dnsops.dnssec.plugins.module_utils._child import (
-        ChildView,
-    )
-    from ansible_collections.dnsops.dnssec.plugins.module_utils._evidence import (
-        DomainEvidence,
-    )
-
+from ansible_collections.dnsops.dnssec.plugins.module_utils._evidence import (
+    DomainEvidence,
+    EvidenceError,
+    EvidenceStore,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._parent import (
+    ParentView,
+    check_parent,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
+    REGISTRAR_CHOICES,
+    RegistrarError,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._registrars import (
+    make_registrar,
+)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._webhook import (
+    WebhookError,
+    parse_event,
+)
 
 PHASES = (
     "unsigned",
@@ -768,3 +798,234 @@ def assess(
     if child.delete_requested:
         result.summary += "; the child publishes the CDS delete signal (ignored)"
     return result
+
+
+# Gathering: the module dnssec_rotation_info.
+
+MAX_DOMAIN_WORKERS = 16
+
+ROTATION_INFO_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "domain": {"type": "str"},
+    "domains": {"type": "list", "elements": "str"},
+    "event": {"type": "raw"},
+    "state_file": {"type": "path"},
+    "registrar": {"type": "str", "choices": list(REGISTRAR_CHOICES)},
+}
+
+
+def _parent_addresses(view: ParentView) -> list[ParentAddress]:
+    return [
+        ParentAddress(
+            server=result.server,
+            address=result.address,
+            answered=result.ok,
+            ds=tuple(view.ds_set(result)),
+            status=result.status,
+            ttl=result.ttl,
+            error=result.error,
+        )
+        for result in view.results
+    ]
+
+
+@dataclass
+class _Domain:
+    """Everything gathered about one domain during a run."""
+
+    domain: str
+    child: ChildView
+    parent: list[ParentAddress]
+    parent_report: dict[str, t.Any]
+    event: EventHint | None = None
+    dnsimple: dict[str, t.Any] | None = None
+    registrar: dict[str, t.Any] | None = None
+    records: list[RegistrarRecordView] | None = None
+
+
+def _gather_dns(client: DnsClient, domain: str) -> _Domain:
+    child = gather_child(client, domain)
+    report: dict[str, t.Any] = {"zone": None, "servers": [], "error": None}
+    parent: list[ParentAddress] = []
+    try:
+        view = check_parent(client, domain)
+    except DnsError as exc:
+        report["error"] = f"cannot find the parent servers of {domain}: {exc}"
+    else:
+        parent = _parent_addresses(view)
+        report.update(
+            zone=view.parent_zone,
+            servers=view.to_dict(),
+            served_everywhere=[ds.to_text() for ds in view.served_everywhere()],
+            served_anywhere=[ds.to_text() for ds in view.served_anywhere()],
+        )
+    return _Domain(domain, child, parent, report)
+
+
+def _dnsimple_view(client: t.Any, domain: str) -> dict[str, t.Any]:
+    try:
+        status = client.domain_status(domain)
+    except DnsimpleNotFoundError:
+        return {"found": False, "error": None}
+    except DnsimpleError as exc:
+        return {"found": None, "error": str(exc)}
+    status.update(found=True, error=None)
+    return status
+
+
+def _registrar_view(
+    adapter: t.Any, item: _Domain
+) -> tuple[dict[str, t.Any], list[RegistrarRecordView] | None]:
+    report: dict[str, t.Any] = {"name": adapter.name, "records": None, "error": None}
+    if not adapter.has_api:
+        report["error"] = "this registrar has no API to read; DNS alone was used"
+        return report, None
+    try:
+        records = adapter.list_records(item.domain.rstrip("."))
+    except RegistrarError as exc:
+        report["error"] = str(exc)
+        return report, None
+    report["records"] = [record.to_dict() for record in records]
+    return report, [RegistrarRecordView(ds=r.ds, dnskey=r.dnskey) for r in records]
+
+
+def _event_hint(payload: t.Any) -> EventHint:
+    event = parse_event(payload)
+    return EventHint(
+        name=event.name, domain=event.zone or "", ds=event.ds, dnskey=event.dnskey
+    )
+
+
+def _domain_names(params: t.Mapping[str, t.Any], event: EventHint | None) -> list[str]:
+    names = list(params.get("domains") or [])
+    if params.get("domain"):
+        names.insert(0, params["domain"])
+    if not names and event is not None and event.domain:
+        names = [event.domain]
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(_absolute(name.strip().lower()), name)
+    return list(unique)
+
+
+def _report(item: _Domain, result: Assessment) -> dict[str, t.Any]:
+    entry = result.to_dict()
+    entry.update(
+        domain=item.domain.rstrip("."),
+        child=item.child.to_dict(),
+        parent=item.parent_report,
+        dnsimple=item.dnsimple,
+        registrar=item.registrar,
+    )
+    return entry
+
+
+def run_rotation_info(
+    params: t.Mapping[str, t.Any], check_mode: bool = False
+) -> tuple[bool, dict[str, t.Any]]:
+    """Carry out the module dnssec_rotation_info; return (failed, result).
+
+    Per-domain trouble (a server that does not answer, an API error) is
+    reported in that domain's entry; only bad input or an unusable state file
+    fails the run.
+    """
+    result: dict[str, t.Any] = {"changed": False, "domains": [], "warnings": []}
+    try:
+        event = _event_hint(params["event"]) if params.get("event") else None
+    except WebhookError as exc:
+        result["msg"] = f"event is not a DNSimple webhook payload: {exc}"
+        return True, result
+    names = _domain_names(params, event)
+    if not names:
+        result["msg"] = "give domain, domains, or an event that names a zone"
+        return True, result
+    if event is not None and _absolute(event.domain.lower()) not in names:
+        result["warnings"].append(
+            f"the {event.name} event is about {event.domain or 'no zone'}, which is "
+            "not among the domains examined: it was ignored"
+        )
+
+    store = EvidenceStore(params.get("state_file"))
+    try:
+        store.load()
+    except EvidenceError as exc:
+        result["msg"] = str(exc)
+        return True, result
+
+    client = dns_client_from_params(params)
+    workers = max(1, min(MAX_DOMAIN_WORKERS, len(names)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        items = list(pool.map(lambda name: _gather_dns(client, name), names))
+    for item in items:
+        if event is not None and _absolute(event.domain.lower()) == item.domain:
+            item.event = event
+
+    # API calls run one after another: they share one HTTP session per provider.
+    assessments = [_assess_item(item, store, None) for item in items]
+    _add_dnsimple(params, items)
+    _add_registrar(params, items, assessments)
+    assessments = [_assess_item(item, store, item.records) for item in items]
+
+    try:
+        if not check_mode:
+            store.save()
+    except EvidenceError as exc:
+        result["warnings"].append(str(exc))
+    result["domains"] = [
+        _report(item, assessment) for item, assessment in zip(items, assessments)
+    ]
+    return False, result
+
+
+def _assess_item(
+    item: _Domain,
+    store: EvidenceStore,
+    records: list[RegistrarRecordView] | None,
+) -> Assessment:
+    return assess(
+        item.domain,
+        item.child,
+        item.parent,
+        registrar=records,
+        event=item.event,
+        evidence=store.domain(item.domain),
+    )
+
+
+def _add_dnsimple(params: t.Mapping[str, t.Any], items: list[_Domain]) -> None:
+    if not params.get("dnsimple_token"):
+        return
+    try:
+        client = dnsimple_client_from_params(params)
+        # One list call for every domain of the run.
+        client.list_domains()
+    except DnsimpleError as exc:
+        for item in items:
+            item.dnsimple = {"found": None, "error": str(exc)}
+        return
+    for item in items:
+        item.dnsimple = _dnsimple_view(client, item.domain)
+
+
+def _add_registrar(
+    params: t.Mapping[str, t.Any], items: list[_Domain], found: list[Assessment]
+) -> None:
+    name = params.get("registrar")
+    if not name:
+        return
+    adapter = None
+    error = None
+    for item, assessment in zip(items, found):
+        # Steady state costs no registrar call; nor does a state DNS cannot read.
+        if assessment.phase in ("stable", "unknown", "inconsistent"):
+            continue
+        if not item.child.signed:
+            continue
+        if adapter is None and error is None:
+            try:
+                adapter = make_registrar(name, params)
+            except RegistrarError as exc:
+                error = str(exc)
+        if adapter is None:
+            item.registrar = {"name": name, "records": None, "error": error}
+            continue
+        item.registrar, item.records = _registrar_view(adapter, item)
