@@ -589,6 +589,15 @@ class Lab:
             if is_ksk(key)
         ]
 
+    def flush_resolver(self) -> None:
+        """Empty the validating resolver's caches, bad keys included.
+
+        Call it after a test that broke a zone on purpose: Unbound otherwise
+        keeps failing the zone for a minute or more after it is repaired.
+        """
+        if self.unbound is not None:
+            self.unbound.flush()
+
     def freeze(self, address: str) -> None:
         """Hold back zone changes on the server at ``address`` (it lags)."""
         server = self.server_for(address)

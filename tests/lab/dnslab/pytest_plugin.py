@@ -46,9 +46,10 @@ def dns_lab() -> t.Iterator[Lab]:
 
 @pytest.fixture()
 def clean_faults(dns_lab: Lab) -> t.Iterator[Lab]:
-    """The session lab, with every fault and freeze cleared after the test."""
+    """The session lab; faults, freezes and resolver caches cleared afterwards."""
     yield dns_lab
     dns_lab.faults.clear()
+    dns_lab.flush_resolver()
     for address in dns_lab.parent_addresses + dns_lab.child_addresses:
         if dns_lab.server_for(address).name in dns_lab.frozen:
             dns_lab.thaw(address)

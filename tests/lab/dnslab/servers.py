@@ -12,6 +12,7 @@ from .process import LabError, ServerProcess, run
 KNOTD = "/usr/sbin/knotd"
 KNOTC = "/usr/sbin/knotc"
 UNBOUND = "/usr/sbin/unbound"
+UNBOUND_CONTROL = "/usr/sbin/unbound-control"
 
 
 def require_tools() -> None:
@@ -222,8 +223,22 @@ class UnboundServer:
             "aggressive-nsec: no",
         ]
         text = "server:\n" + "".join(f"    {line}\n" for line in settings)
-        text += "remote-control:\n    control-enable: no\n"
+        text += (
+            "remote-control:\n    control-enable: yes\n"
+            f'    control-interface: "{self.workdir / "control.sock"}"\n'
+            "    control-use-cert: no\n"
+        )
         self.conf.write_text(text)
+
+    def flush(self) -> None:
+        """Forget cached data, bad keys and server state (``unbound-control``).
+
+        Unbound keeps a key it found bogus for a minute or more whatever
+        ``val-bogus-ttl`` says; flushing lets a repaired zone validate at once.
+        """
+        for command in (["flush_bogus"], ["flush_negative"], ["flush_infra", "all"]):
+            run([UNBOUND_CONTROL, "-c", str(self.conf), *command])
+        run([UNBOUND_CONTROL, "-c", str(self.conf), "flush_zone", "."])
 
     def start(self) -> None:
         """Start unbound in the foreground."""
