@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (c) 2026 dnsops.dnssec contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ description:
     checks that the DS set on every parent server address validates it.
   - This module only reads DNS; it never changes anything.
 author:
-  - dnsops.dnssec contributors
+  - dnsops.dnssec contributors (@dnsops)
 extends_documentation_fragment:
   - dnsops.dnssec.attributes
   - dnsops.dnssec.attributes.INFO_MODULE

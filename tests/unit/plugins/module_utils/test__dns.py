@@ -466,7 +466,7 @@ def test_find_parent_two_labels_up_with_every_address(monkeypatch) -> None:
 def test_find_parent_of_a_missing_domain(monkeypatch) -> None:
     table = dict(PARENT_TABLE)
     table[("example.co.test.", "SOA")] = dns.resolver.NXDOMAIN()
-    client, _ = make_client(table, monkeypatch, {"co.test.": "test."})
+    client = make_client(table, monkeypatch, {"co.test.": "test."})[0]
     with pytest.raises(_dns.ResolutionError, match="does not exist"):
         client.find_parent("example.co.test.")
 
@@ -474,7 +474,7 @@ def test_find_parent_of_a_missing_domain(monkeypatch) -> None:
 def test_find_parent_of_a_name_that_is_not_a_zone(monkeypatch) -> None:
     table = dict(PARENT_TABLE)
     del table[("example.co.test.", "SOA")]
-    client, _ = make_client(table, monkeypatch, {"co.test.": "test."})
+    client = make_client(table, monkeypatch, {"co.test.": "test."})[0]
     with pytest.raises(_dns.ResolutionError, match="not a zone"):
         client.find_parent("example.co.test.")
 
@@ -485,13 +485,13 @@ def test_unreachable_resolver_is_a_clear_error(monkeypatch) -> None:
             timeout=1.0, errors=[]
         )
     }
-    client, _ = make_client(table, monkeypatch, {})
+    client = make_client(table, monkeypatch, {})[0]
     with pytest.raises(_dns.ResolutionError, match="is the resolver reachable"):
         client.find_parent("example.co.test.")
 
 
 def test_server_without_address_is_an_error(monkeypatch) -> None:
-    client, _ = make_client({}, monkeypatch, {})
+    client = make_client({}, monkeypatch, {})[0]
     with pytest.raises(_dns.ResolutionError, match="no A or AAAA"):
         client.server_addresses(["ns9.test."])
 
@@ -549,7 +549,7 @@ def test_child_servers_come_from_the_parent_referral(monkeypatch, network) -> No
 
 
 def test_child_servers_without_a_referral(monkeypatch, network) -> None:
-    client, _ = make_client(PARENT_TABLE, monkeypatch, {"co.test.": "test."})
+    client = make_client(PARENT_TABLE, monkeypatch, {"co.test.": "test."})[0]
     network(answer_with(make_response(rcode=dns.rcode.SERVFAIL)))
     with pytest.raises(
         _dns.DnsError, match="no parent server of test. gave a referral"

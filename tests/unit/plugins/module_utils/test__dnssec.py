@@ -207,7 +207,9 @@ def test_algorithms_stay_signed() -> None:
 
 def signed_rrset(zone: str, signers: int, others: int = 0, expired: bool = False):
     name = dns.name.from_text(zone)
-    private = [ec.generate_private_key(ec.SECP256R1()) for _ in range(signers + others)]
+    private = [
+        ec.generate_private_key(ec.SECP256R1()) for index in range(signers + others)
+    ]
     keys = [dns.dnssec.make_dnskey(p.public_key(), 13, flags=257) for p in private]
     rrset = dns.rrset.from_rdata_list(name, 300, keys)
     inception = 1_000_000_000 if expired else None
@@ -233,7 +235,7 @@ def test_signing_keys_are_those_whose_signature_validates() -> None:
 
 
 def test_expired_signature_does_not_count() -> None:
-    rrset, rrsigs, _ = signed_rrset("example.test.", signers=1, expired=True)
+    rrset, rrsigs = signed_rrset("example.test.", signers=1, expired=True)[:2]
     assert _dnssec.signing_keys("example.test.", rrset, rrsigs) == []
 
 

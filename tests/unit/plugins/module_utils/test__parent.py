@@ -313,7 +313,7 @@ def test_wait_pauses_grow_to_thirty_seconds_and_stop_at_the_deadline() -> None:
 
 def test_pauses_sequence() -> None:
     pauses = _parent.pauses()
-    assert [next(pauses) for _ in range(8)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert [next(pauses) for step in range(8)] == [1, 2, 4, 8, 16, 30, 30, 30]
 
 
 # The module's entry point.
@@ -416,7 +416,7 @@ def signed_dnskey(zone: str, signers: int = 1, extra_keys: int = 0):
     """A DNSKEY RRset signed by the first ``signers`` KSKs, with its RRSIGs."""
     name = dns.name.from_text(zone)
     private = [
-        ec.generate_private_key(ec.SECP256R1()) for _ in range(signers + extra_keys)
+        ec.generate_private_key(ec.SECP256R1()) for index in range(signers + extra_keys)
     ]
     keys = [dns.dnssec.make_dnskey(p.public_key(), 13, flags=257) for p in private]
     rrset = dns.rrset.from_rdata_list(name, 300, keys)
@@ -515,7 +515,7 @@ def test_chain_unknown_when_a_child_server_fails() -> None:
 
 
 def test_chain_of_an_insecure_delegation_holds() -> None:
-    rrset, rrsigs, _ = signed_dnskey(DOMAIN)
+    rrset, rrsigs = signed_dnskey(DOMAIN)[:2]
     chain = _parent.check_chain(
         ChainClient([dnskey_answer("192.0.2.4", rrset, rrsigs)]),
         view(nodata(ADDRESSES[0])),
