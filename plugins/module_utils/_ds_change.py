@@ -529,7 +529,18 @@ class DsChange:
         adds = [self.to_record(want) for want in missing]
         effect = self.removal_effect(current, removals)
         adds += self._readd_collateral(effect, removals, adds)
-        self.gate(current, adds, effect)
+        self.gate(current, adds, [])
+        deferred: SafetyError | None = None
+        if effect:
+            try:
+                self.gate(current, adds, effect)
+            except SafetyError as exc:
+                # In exact, the additions still go ahead (add before remove);
+                # the removals wait for a later run, and this run fails.
+                if self.state != "exact" or not adds:
+                    raise
+                deferred = exc
+                removals, effect = [], []
 
         self.result["added"] = [record.to_dict() for record in adds]
         self.result["removed"] = [record.to_dict() for record in effect]
@@ -546,21 +557,32 @@ class DsChange:
             manual = t.cast(t.Any, self.registrar)
             self.result["instructions"] = manual.instructions(adds, effect)
             self.result["after"] = [record.to_dict() for record in predicted]
-            return self.result
+            return self._finish(deferred)
         if not adds and not effect:
             return self.result
 
         self.result["changed"] = True
         if self.check_mode:
             self.result["after"] = [record.to_dict() for record in predicted]
-            return self.result
+            return self._finish(deferred)
 
         if self.registrar.replaces_set:
             effect = self._replace(adds, removals)
         else:
             self._per_record(current, adds, removals)
         self._read_back(adds, effect)
-        return self.result
+        return self._finish(deferred)
+
+    def _finish(self, deferred: SafetyError | None) -> dict[str, t.Any]:
+        if deferred is None:
+            return self.result
+        added = ", ".join(
+            record["ds"]["text"] if record["ds"] else record["dnskey"]["text"]
+            for record in self.result["added"]
+        )
+        raise SafetyError(
+            f"added {added}; the removals wait: {deferred.message}", self.result
+        )
 
     def _readd_collateral(
         self,

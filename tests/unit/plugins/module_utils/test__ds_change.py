@@ -496,3 +496,14 @@ def test_manual_returns_instructions_against_the_parent_set(world):
 def test_manual_refuses_instructions_that_break_the_chain(world):
     with pytest.raises(SafetyError, match="DESIGN rule 1"):
         run(ManualRegistrar({}), [Wanted(ds=OLD_DS)], state="absent")
+
+
+def test_exact_adds_now_and_leaves_an_unsafe_removal_for_later(world):
+    world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
+    world["parent"] = parent_view([OLD_DS], [OLD_DS])
+    registrar = FakeRegistrar([ds_rec(OLD_DS)])
+    with pytest.raises(SafetyError, match="the removals wait:.*DESIGN rule 1") as info:
+        run(registrar, [Wanted(ds=NEW_DS)], state="exact")
+    assert [call[0] for call in registrar.writes] == ["add"]
+    assert info.value.result["changed"] is True
+    assert info.value.result["removed"] == []
