@@ -40,6 +40,9 @@ FORMAT_VERSION = 1
 ROTATION_PHASES = ("rotation_started", "submitted", "published", "retiring", "complete")
 PUBLISHED_PHASES = ("published", "retiring", "complete")
 
+# How many DS records that left the parent servers are remembered per domain.
+MAX_RETIRED = 16
+
 
 class EvidenceError(Exception):
     """The state file cannot be read or written; the message names the file."""
@@ -51,10 +54,12 @@ class DomainEvidence:
 
     ``ds_first_seen`` maps a DS in presentation format to the time (epoch
     seconds) it was first seen on every parent server address, continuously
-    since.
+    since; ``retired_ds`` maps a DS that was seen so and then left to the time
+    it was first missed.
     """
 
     ds_first_seen: dict[str, float] = field(default_factory=dict)
+    retired_ds: dict[str, float] = field(default_factory=dict)
     rotation_started_at: float | None = None
     published_at: float | None = None
     changed: bool = False
@@ -72,6 +77,12 @@ class DomainEvidence:
         for text in current:
             kept.setdefault(text, now)
         if kept != self.ds_first_seen:
+            for text in set(self.ds_first_seen) - current:
+                self.retired_ds[text] = now
+            for text in current:
+                self.retired_ds.pop(text, None)
+            newest = sorted(self.retired_ds.items(), key=lambda item: -item[1])
+            self.retired_ds = dict(newest[:MAX_RETIRED])
             self.ds_first_seen = kept
             self.changed = True
 
@@ -93,6 +104,7 @@ class DomainEvidence:
         """Return the record as stored in the file."""
         return {
             "ds_first_seen": dict(sorted(self.ds_first_seen.items())),
+            "retired_ds": dict(sorted(self.retired_ds.items())),
             "rotation_started_at": self.rotation_started_at,
             "published_at": self.published_at,
         }
@@ -102,19 +114,22 @@ class DomainEvidence:
         """Read a record; anything malformed is dropped rather than trusted."""
         if not isinstance(data, dict):
             return cls()
-        seen = data.get("ds_first_seen")
-        first_seen = {}
-        if isinstance(seen, dict):
-            first_seen = {
-                str(text): float(when)
-                for text, when in seen.items()
-                if isinstance(when, (int, float)) and not isinstance(when, bool)
-            }
         return cls(
-            ds_first_seen=first_seen,
+            ds_first_seen=_times(data.get("ds_first_seen")),
+            retired_ds=_times(data.get("retired_ds")),
             rotation_started_at=_number(data.get("rotation_started_at")),
             published_at=_number(data.get("published_at")),
         )
+
+
+def _times(value: t.Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(text): float(when)
+        for text, when in value.items()
+        if isinstance(when, (int, float)) and not isinstance(when, bool)
+    }
 
 
 def _number(value: t.Any) -> float | None:

@@ -49,9 +49,11 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     DNSKEY,
     DSRecord,
+    RecordError,
     algorithms_stay_signed,
     ds_matches_key,
     make_ds,
+    parse_ds,
     validating_ds,
 )
 from ansible_collections.dnsops.dnssec.plugins.module_utils._evidence import (
@@ -460,9 +462,14 @@ class _Plan:
     """Phase and actions for a signed, consistent child."""
 
     def __init__(
-        self, ctx: _Context, target: list[DNSKEY], evidence: DomainEvidence | None
+        self,
+        ctx: _Context,
+        target: list[DNSKEY],
+        evidence: DomainEvidence | None,
+        event: EventHint | None,
     ) -> None:
         self.ctx = ctx
+        self.event = event
         self.target = target
         self.evidence = evidence
         self.missing = [key for key in target if not ctx.key_everywhere(key)]
@@ -526,10 +533,18 @@ class _Plan:
                 for key in ctx.signing
                 if not any(_same_key(key, other) for other in self.target)
             ]
-            if leftovers:
+            retired = [key for key in leftovers if self._retired(key)]
+            if retired:
                 return "complete", (
                     f"the parent DS set matches KSK {_key_names(self.target)} only; "
                     f"the child still signs with KSK {_key_names(leftovers)}"
+                )
+            if leftovers:
+                return "stable", (
+                    f"the parent DS set matches KSK {_key_names(self.target)}; KSK "
+                    f"{_key_names(leftovers)} also signs the child but nothing shows "
+                    "its DS was ever at the parent (a new KSK the CDS does not name "
+                    "yet, or an old one; a state file tells them apart)"
                 )
             if len(self.target) > 1:
                 return "published", (
@@ -557,6 +572,23 @@ class _Plan:
             f"every parent server serves the DS of KSK {_key_names(self.target)}; "
             f"the old DS {_key_names_ds(self.old)} can go once it is safe"
         )
+
+    def _retired(self, key: DNSKEY) -> bool:
+        """Whether the key's DS is known to have left the parent servers."""
+        zone = self.ctx.zone
+        event = self.event
+        if event is not None and event.name == ROTATION_COMPLETE:
+            if _event_names_key(zone, event, key):
+                return True
+        if self.evidence is None:
+            return False
+        for text in self.evidence.retired_ds:
+            try:
+                if ds_matches_key(zone, parse_ds(text), key):
+                    return True
+            except RecordError:
+                continue
+        return False
 
     def _on_parent(self, ds: DSRecord) -> bool:
         return any(ds in item.ds for item in self.ctx.answered)
@@ -784,7 +816,7 @@ def assess(
         result.phase = early[0] if early else "unsigned"
         result.summary = (early[1] + "; " if early else "") + source
     else:
-        plan = _Plan(ctx, target, evidence)
+        plan = _Plan(ctx, target, evidence, usable_event)
         if early is not None:
             result.phase, result.summary = early
         else:

@@ -258,12 +258,30 @@ def test_retiring_with_the_registrar_view(keys):
     assert result.actions == []
 
 
-def test_complete_while_the_child_still_publishes_the_old_ksk(keys):
+def test_complete_while_the_child_still_signs_with_the_old_ksk(keys):
     view = child(keys, ["old", "new"], ["old", "new"], cds=["new"])
-    result = assess(ZONE, view, parent(keys, ["new"]), now=NOW)
+    record = evidence_for(keys, {"old": NOW - 900, "new": NOW - 900})
+    # The old DS leaves the parent servers: the record remembers it.
+    result = assess(ZONE, view, parent(keys, ["new"]), evidence=record, now=NOW)
+    assert keys["old"].ds.to_text() in record.retired_ds
     assert result.phase == "complete"
     assert result.actions == []
     assert [k.key_tag for k in result.retiring] == [keys["old"].dnskey.key_tag]
+
+
+def test_complete_from_the_rotation_complete_event(keys):
+    view = child(keys, ["old", "new"], ["old", "new"], cds=["new"])
+    event = EventHint("dnssec.rotation_complete", ZONE, ds=keys["old"].ds)
+    result = assess(ZONE, view, parent(keys, ["new"]), event=event, now=NOW)
+    assert result.phase == "complete"
+
+
+def test_a_second_signing_ksk_without_history_is_not_complete(keys):
+    # A new KSK that signs before the CDS names it looks the same in DNS.
+    view = child(keys, ["old", "new"], ["old", "new"], cds=["old"])
+    result = assess(ZONE, view, parent(keys, ["old"]), now=NOW)
+    assert result.phase == "stable"
+    assert result.actions == []
 
 
 def test_stable_again_once_the_old_ksk_is_gone(keys):
