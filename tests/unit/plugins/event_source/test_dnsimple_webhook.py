@@ -13,7 +13,6 @@ import gzip
 import importlib.util
 import json
 import logging
-import os
 import socket
 import ssl
 import stat
@@ -101,11 +100,11 @@ class Listener:
 
     async def __aenter__(self) -> Listener:
         self.task = asyncio.ensure_future(plugin.main(self.queue, self.args))
-        for _ in range(200):
+        for _attempt in range(200):
             if self.task.done():
                 self.task.result()
             try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
             except OSError:
                 await asyncio.sleep(0.01)
                 continue
@@ -191,11 +190,11 @@ def test_wrong_or_missing_token_gets_404_and_no_event(path: str) -> None:
     async def scenario() -> None:
         async with Listener() as listener:
             url = f"http://127.0.0.1:{listener.port}{path}"
-            status, _ = await _post(url, ROTATION_START)
+            status, _answer = await _post(url, ROTATION_START)
             assert status == 404
             assert listener.events() == []
             # The right token still works afterwards.
-            status, _ = await _post(listener.url(), ROTATION_START)
+            status, _answer = await _post(listener.url(), ROTATION_START)
             assert status == 200
             assert len(listener.events()) == 1
 
@@ -214,7 +213,7 @@ def test_token_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> 
 
     async def scenario() -> None:
         async with Listener() as listener:
-            status, _ = await _post(listener.url("x" * 30), ROTATION_START)
+            status, _answer = await _post(listener.url("x" * 30), ROTATION_START)
             assert status == 404
 
     run(scenario())
@@ -225,7 +224,7 @@ def test_other_methods_get_405_and_no_event() -> None:
     async def scenario() -> None:
         async with Listener() as listener:
             for method in ("GET", "PUT", "DELETE"):
-                status, _ = await _post(listener.url(), ROTATION_START, method=method)
+                status, _answer = await _post(listener.url(), ROTATION_START, method=method)
                 assert status == 405
             assert listener.events() == []
 
@@ -333,7 +332,7 @@ def test_oversized_body_gets_413_and_no_event() -> None:
                 async with session.post(listener.url(), data=chunks()) as response:
                     assert response.status == 413
             assert listener.events() == []
-            status, _ = await _post(listener.url(), ROTATION_START)
+            status, _answer = await _post(listener.url(), ROTATION_START)
             assert status == 200
             assert len(listener.events()) == 1
 
@@ -347,7 +346,7 @@ def test_compressed_body_is_limited_after_decoding() -> None:
 
     async def scenario() -> None:
         async with Listener(max_body_bytes=4096) as listener:
-            status, _ = await _post(
+            status, _answer = await _post(
                 listener.url(), compressed, headers={"Content-Encoding": "gzip"}
             )
             assert status == 413
@@ -379,7 +378,7 @@ def test_duplicate_delivery_gets_200_and_no_second_event() -> None:
     async def scenario() -> None:
         async with Listener() as listener:
             statuses = [
-                (await _post(listener.url(), ROTATION_START))[0] for _ in range(3)
+                (await _post(listener.url(), ROTATION_START))[0] for _attempt in range(3)
             ]
             assert statuses == [200, 200, 200]
             assert len(listener.events()) == 1
@@ -395,9 +394,9 @@ def test_concurrent_duplicates_make_one_event() -> None:
     async def scenario() -> None:
         async with Listener() as listener:
             results = await asyncio.gather(
-                *(_post(listener.url(), ROTATION_START) for _ in range(10))
+                *(_post(listener.url(), ROTATION_START) for _attempt in range(10))
             )
-            assert [status for status, _ in results] == [200] * 10
+            assert [status for status, _answer in results] == [200] * 10
             assert len(listener.events()) == 1
 
     run(scenario())
@@ -473,7 +472,7 @@ def test_token_never_in_logs_or_events(caplog: pytest.LogCaptureFixture) -> None
             await _post(listener.url(), ROTATION_START, method="GET")
             await _post(listener.url(TOKEN + "z"), ROTATION_START)
             # A raw request the HTTP parser rejects, with the token in it.
-            _, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
             writer.write(
                 f"POST /dnsimple/{TOKEN} HTTP/1.1\r\nbad header\r\n\r\n".encode()
             )
@@ -587,7 +586,7 @@ def test_https_listener(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with Listener(certfile=str(certfile), keyfile=str(keyfile)) as listener:
             assert listener.url().startswith("https://")
-            status, _ = await _post(listener.url(), ROTATION_START, ssl_context=client)
+            status, _answer = await _post(listener.url(), ROTATION_START, ssl_context=client)
             assert status == 200
             assert len(listener.events()) == 1
             # Plain HTTP on the TLS port gets no answer.
@@ -618,7 +617,7 @@ def test_dnssec_events_without_ds_are_accepted(name: str) -> None:
 
     async def scenario() -> None:
         async with Listener() as listener:
-            status, _ = await _post(listener.url(), payload)
+            status, _answer = await _post(listener.url(), payload)
             assert status == 200
             events = listener.events()
         assert [event["meta"]["delivery"]["event"] for event in events] == [name]
