@@ -130,6 +130,7 @@ def test_wrong_ds_makes_the_meter_fail(clean_faults: Lab) -> None:
             wait_for(lambda: meter.servfail_count > 0, timeout=20)
         finally:
             lab.registry.set_ds(zone, good)
+            lab.registry.wait_published(zone)
     assert meter.servfail_count > 0
     lab.flush_resolver()
     wait_for(lambda: lab.resolve(f"www.{zone}", "A").rcode() == 0, timeout=20)
@@ -151,6 +152,7 @@ def test_frozen_secondary_lags_then_catches_up(clean_faults: Lab) -> None:
         lab.thaw(lagging)
     print(f"caught up in {wait_for(lambda: '4242' in ds_at(lagging, zone)):.1f} s")
     lab.registry.set_ds(zone, good)
+    lab.registry.wait_published(zone)
 
 
 def test_registry_delay_holds_back_the_secondaries(clean_faults: Lab) -> None:
@@ -164,6 +166,7 @@ def test_registry_delay_holds_back_the_secondaries(clean_faults: Lab) -> None:
     wait_for(lambda: "4242" in ds_at(lab.addresses.tld_secondary, zone))
     assert time.monotonic() - began >= 1.9
     lab.registry.set_ds(zone, good)
+    lab.registry.wait_published(zone)
 
 
 def test_ipv6_only_parent_server_answers(dns_lab: Lab) -> None:

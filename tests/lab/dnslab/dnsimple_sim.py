@@ -345,7 +345,7 @@ class DnsimpleSimulator(Simulator):
         if body.get("public_key") and not fields["digest"]:
             # A TLD that takes key data: DNSimple derives the DS itself.
             key_text = f"257 3 {fields['algorithm']} {body['public_key']}"
-            keytag, _alg, digest_type, digest = ds_text(
+            keytag, unused_alg, digest_type, digest = ds_text(
                 domain["name"], key_text
             ).split()
             fields.update(keytag=keytag, digest_type=digest_type, digest=digest)
@@ -376,7 +376,7 @@ class DnsimpleSimulator(Simulator):
 
     def _list_webhooks(self, request: Request) -> t.Any:
         self._account(request)
-        return {"data": [dict(hook) for _, hook in sorted(self.webhooks.items())]}
+        return {"data": [dict(self.webhooks[key]) for key in sorted(self.webhooks)]}
 
     def _create_webhook(self, request: Request) -> t.Any:
         self._account(request)

@@ -18,7 +18,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 
-from .dnsutil import answer_rdatas, normalize_ds, query
+from .dnsutil import answer_rdatas, is_authoritative, normalize_ds, query
 from .process import LabError
 
 if t.TYPE_CHECKING:
@@ -92,6 +92,50 @@ class Registry:
         text = normalize_ds(ds_text)
         if text in current:
             self.set_ds(domain, [ds for ds in current if ds != text], delay)
+
+    def parent_ds(self, domain: str) -> dict[str, list[str] | None]:
+        """Return parent server address -> the DS set it serves for ``domain``.
+
+        None for an address that gave no authoritative NOERROR answer.
+        """
+        domain = _absolute(domain)
+        result: dict[str, list[str] | None] = {}
+        for address in self._lab.parent_addresses:
+            try:
+                response = query(address, domain, "DS", timeout=1.0, dnssec=False)
+            except (dns.exception.Timeout, OSError):
+                result[address] = None
+                continue
+            if response.rcode() != dns.rcode.NOERROR or not is_authoritative(response):
+                result[address] = None
+                continue
+            result[address] = sorted(
+                normalize_ds(rdata.to_text())
+                for rdata in answer_rdatas(response, domain, "DS")
+            )
+        return result
+
+    def wait_published(self, domain: str, timeout: float = 30.0) -> None:
+        """Wait until every parent server address serves the primary's DS set.
+
+        Raises LabError naming the addresses that still differ on timeout.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            wanted = self.get_ds(domain)
+            differ = {
+                address: ds_set
+                for address, ds_set in self.parent_ds(domain).items()
+                if ds_set != wanted
+            }
+            if not differ:
+                return
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"DS {domain} is {wanted} on the TLD primary but not yet on "
+                    f"{differ} after {timeout:.0f} s"
+                )
+            time.sleep(0.1)
 
     def publish(self, domain: str, ds_texts: list[str]) -> None:
         """Replace the DS set of ``domain``; the callable registrar simulators use."""
