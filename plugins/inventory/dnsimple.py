@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (c) 2026 dnsops.dnssec contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Inventory of the DNSimple domains whose DNSSEC the collection looks after."""
 
@@ -11,7 +12,7 @@ name: dnsimple
 short_description: DNSimple domains with DNSSEC as inventory hosts
 version_added: 0.1.0
 author:
-  - dnsops.dnssec contributors
+  - dnsops.dnssec contributors (@dnsops)
 description:
   - Makes one inventory host of each domain of a DNSimple account that DNSimple hosts (its zone is served and
     signed by DNSimple, the domain is registered elsewhere) and that has DNSSEC enabled. Those are the domains
@@ -23,8 +24,8 @@ description:
   - The domain list costs one API call per 100 domains, and the DNSSEC status one call per domain. With
     O(cache) enabled the result is kept for O(cache_timeout) seconds, which suits an AWX inventory source that
     is refreshed on a schedule.
-  - Every host gets C(ansible_connection=local): the tasks of this collection talk to APIs and DNS servers
-    from the control node, never to the domain.
+  - Every host gets C(ansible_connection=local), because the tasks of this collection talk to APIs and DNS
+    servers from the control node, never to the domain.
   - "The host variables are: C(dnssec_domain) (the domain name), C(dnsimple_domain_id), C(dnsimple_state)
     (V(hosted), V(registered) or V(expired)), C(dnsimple_dnssec_enabled), C(dnsimple_dnssec_active)
     and C(dnsimple_account)."
@@ -87,6 +88,7 @@ EXAMPLES = r"""
 # dnsimple.yml: every hosted domain with DNSSEC, token from DNSIMPLE_TOKEN.
 plugin: dnsops.dnssec.dnsimple
 
+---
 # dnsimple.yml: one account, cached for an hour, with a group per DNSSEC activity.
 plugin: dnsops.dnssec.dnsimple
 dnsimple_account: "1010"

@@ -50,11 +50,11 @@ class Message(t.NamedTuple):
 
 def read_message(path: Path) -> Message:
     text = path.read_text(encoding="utf-8")
-    head, _, body = text.partition("\n\n")
+    head, unused_sep, body = text.partition("\n\n")
     lines = head.split("\n")
     headers = {}
     for line in lines[1:]:
-        name, _, value = line.partition(":")
+        name, unused_colon, value = line.partition(":")
         headers[name.strip()] = value.strip()
     return Message(lines[0].strip(), headers, body)
 

@@ -101,7 +101,7 @@ def test_account_discovery_for_account_and_user_tokens(sim):
 
 
 def test_bad_token_gets_dnsimples_401(sim):
-    api, _ = client(sim, token="wrong-token-value")
+    api, unused_sleeps = client(sim, token="wrong-token-value")
     with pytest.raises(DnsimpleAuthenticationError) as info:
         api.account_id()
     assert "Authentication failed" in info.value.message
@@ -113,7 +113,7 @@ def test_every_page_is_read_and_states_come_through(sim):
         sim.add_domain(
             f"zone{number:03d}.test", "registered" if number % 2 else "hosted"
         )
-    api, _ = client(sim)
+    api, unused_sleeps = client(sim)
 
     domains = api.list_domains()
 
@@ -128,7 +128,7 @@ def test_every_page_is_read_and_states_come_through(sim):
 
 def test_unknown_domain_and_validation_errors(sim):
     sim.add_domain("reg.test", "registered")
-    api, _ = client(sim)
+    api, unused_sleeps = client(sim)
     with pytest.raises(DnsimpleNotFoundError, match="Domain `nope.test` not found"):
         api.dnssec("nope.test")
     with pytest.raises(DnsimpleError) as info:
@@ -160,7 +160,7 @@ def test_client_slows_down_before_the_quota_runs_out(sim):
 
 def test_html_502_is_retried_for_reads_and_not_for_writes(sim):
     sim.add_domain("reg.test", "registered")
-    api, _ = client(sim)
+    api, unused_sleeps = client(sim)
     sim.force_502 = 1
     assert api.list_ds_records("reg.test") == []
 
@@ -172,7 +172,7 @@ def test_html_502_is_retried_for_reads_and_not_for_writes(sim):
 
 
 def test_webhooks_through_the_api(sim, receiver):
-    api, _ = client(sim)
+    api, unused_sleeps = client(sim)
     hook = api.create_webhook(receiver.url)
     assert [h["url"] for h in api.list_webhooks()] == [receiver.url]
     api.delete_webhook(hook["id"])
@@ -240,7 +240,7 @@ def test_ds_records_of_a_registered_domain_reach_the_parent(dns_lab):
     sim.start()
     try:
         sim.add_domain(zone, "registered")
-        api, _ = client(sim)
+        api, unused_sleeps = client(sim)
         created = api.create_ds_record(zone, parse_ds(key["ds"]))
         assert dns_lab.registry.get_ds(zone) == [parse_ds(key["ds"]).to_text()]
         assert [r.id for r in api.list_ds_records(zone)] == [created.id]

@@ -120,7 +120,9 @@ def run(fake: FakeDnsimple, use_cache: bool = True, **options: t.Any):
         sleep=lambda seconds: None,
     )
     inventory = InventoryData()
-    plugin.parse(inventory, DataLoader(), "/tmp/inventory.dnsimple.yml", cache=use_cache)
+    plugin.parse(
+        inventory, DataLoader(), "/tmp/inventory.dnsimple.yml", cache=use_cache
+    )
     return plugin, inventory
 
 
@@ -130,7 +132,7 @@ def members(inventory: InventoryData, group: str) -> list[str]:
 
 def test_hosted_domains_with_dnssec_become_hosts():
     fake = FakeDnsimple()
-    _, inventory = run(fake)
+    unused_plugin, inventory = run(fake)
 
     assert sorted(inventory.hosts) == ["example.co.uk", "signed.com"]
     host = inventory.get_host("signed.com")
@@ -149,7 +151,9 @@ def test_hosted_domains_with_dnssec_become_hosts():
 
 
 def test_include_registered_and_unsigned():
-    _, inventory = run(FakeDnsimple(), include_registered=True, include_unsigned=True)
+    unused_plugin, inventory = run(
+        FakeDnsimple(), include_registered=True, include_unsigned=True
+    )
     assert sorted(inventory.hosts) == [
         "example.co.uk",
         "registered.org",
@@ -163,7 +167,7 @@ def test_include_registered_and_unsigned():
 
 def test_cache_is_filled_then_used_without_api_calls():
     fake = FakeDnsimple()
-    plugin, _ = run(fake, use_cache=False, cache=True)
+    plugin, unused_inventory = run(fake, use_cache=False, cache=True)
     cached = dict(plugin._cache)
     assert len(cached) == 1
     calls = len(fake.paths)
@@ -189,7 +193,7 @@ def test_api_failure_is_an_ansible_error_without_the_token():
 def test_keyed_groups():
     # Inventory files are trusted; options set directly must be marked so.
     keyed = [{"key": trust_as_template("dnsimple_state"), "prefix": "state"}]
-    _, inventory = run(FakeDnsimple(), keyed_groups=keyed, strict=True)
+    unused_plugin, inventory = run(FakeDnsimple(), keyed_groups=keyed, strict=True)
     assert members(inventory, "state_hosted") == ["example.co.uk", "signed.com"]
 
 

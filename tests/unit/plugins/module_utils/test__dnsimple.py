@@ -94,7 +94,7 @@ def page(items: list[t.Any], current: int, total: int) -> dict[str, t.Any]:
 
 
 def test_bearer_token_and_user_agent_are_sent():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {("GET", "/v2/whoami"): [response(200, {"data": {"account": None}})]},
         account=None,
     )
@@ -106,7 +106,7 @@ def test_bearer_token_and_user_agent_are_sent():
 
 def test_account_from_whoami():
     whoami = {"data": {"user": None, "account": {"id": 42, "email": "a@b"}}}
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {("GET", "/v2/whoami"): [response(200, whoami)]}, account=None
     )
     assert api.account_id() == "42"
@@ -117,7 +117,7 @@ def test_account_from_whoami():
 def test_account_from_the_only_account_of_a_user_token():
     whoami = {"data": {"user": {"id": 1}, "account": None}}
     accounts = {"data": [{"id": 123, "name": "John"}]}
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {
             ("GET", "/v2/whoami"): [response(200, whoami)],
             ("GET", "/v2/accounts"): [response(200, accounts)],
@@ -130,7 +130,7 @@ def test_account_from_the_only_account_of_a_user_token():
 def test_several_accounts_ask_for_the_option():
     whoami = {"data": {"user": {"id": 1}, "account": None}}
     accounts = {"data": [{"id": 123, "name": "John"}, {"id": 456, "name": "Ops"}]}
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {
             ("GET", "/v2/whoami"): [response(200, whoami)],
             ("GET", "/v2/accounts"): [response(200, accounts)],
@@ -147,7 +147,7 @@ def test_list_domains_reads_every_page_once():
     first = [domain(f"d{i}.example", ident=i) for i in range(100)]
     second = [domain(f"e{i}.example", "registered", 100 + i) for i in range(100)]
     third = [domain("last.example", ident=999)]
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/domains"): [
                 response(200, page(first, 1, 3)),
@@ -169,7 +169,7 @@ def test_list_domains_reads_every_page_once():
 
 
 def test_list_domains_passes_name_like():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {("GET", "/v2/1010/domains"): [response(200, page([], 1, 1))]}
     )
     assert api.list_domains(name_like="example") == []
@@ -177,7 +177,7 @@ def test_list_domains_passes_name_like():
 
 
 def test_domain_status_combines_state_and_dnssec():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/domains/example.com"): [
                 response(200, {"data": domain("example.com")})
@@ -202,7 +202,7 @@ def test_domain_status_combines_state_and_dnssec():
 
 
 def test_unknown_domain_carries_dnsimples_message():
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/domains/nope.example"): [
                 response(404, {"message": "Domain `nope.example` not found"})
@@ -216,7 +216,7 @@ def test_unknown_domain_carries_dnsimples_message():
 
 
 def test_bad_token_is_an_authentication_error_without_the_token():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {("GET", "/v2/whoami"): [response(401, {"message": "Authentication failed"})]},
         account=None,
     )
@@ -266,7 +266,7 @@ def test_5xx_is_retried_and_the_html_502_reported_briefly():
 
 
 def test_5xx_then_success():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/webhooks"): [
                 response(500, {"message": "Internal error"}),
@@ -280,7 +280,7 @@ def test_5xx_then_success():
 
 def test_200_with_html_body_is_an_error():
     html = "<html><head><title>200 OK</title></head></html>"
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/domains/x.example/dnssec"): [
                 response(200, html, {"Content-Type": "text/html"})
@@ -301,7 +301,7 @@ def test_list_ds_records_parses_string_fields():
         "keytag": "2371",
         "public_key": None,
     }
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {
             ("GET", "/v2/1010/domains/example.com/ds_records"): [
                 response(200, page([record], 1, 1))
@@ -322,7 +322,7 @@ def test_create_ds_record_sends_dnsimples_shape():
         "keytag": "2371",
         "public_key": None,
     }
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("POST", "/v2/1010/domains/example.com/ds_records"): [
                 response(201, {"data": created})
@@ -340,7 +340,7 @@ def test_create_ds_record_sends_dnsimples_shape():
 
 
 def test_create_ds_record_is_not_repeated_after_a_502():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("POST", "/v2/1010/domains/example.com/ds_records"): [
                 response(502, "", {"Content-Type": "text/html"})
@@ -357,7 +357,7 @@ def test_validation_error_lists_the_fields():
         "message": "Validation failed",
         "errors": {"digest": ["can't be blank"], "keytag": ["can't be blank"]},
     }
-    api, _, _ = client(
+    api, unused_fake, unused_sleeps = client(
         {("POST", "/v2/1010/domains/example.com/ds_records"): [response(400, body)]}
     )
     with pytest.raises(DnsimpleError) as info:
@@ -368,7 +368,7 @@ def test_validation_error_lists_the_fields():
 
 
 def test_delete_ds_record_and_webhooks():
-    api, fake, _ = client(
+    api, fake, unused_sleeps = client(
         {
             ("DELETE", "/v2/1010/domains/example.com/ds_records/24"): [response(204)],
             ("POST", "/v2/1010/webhooks"): [

@@ -138,7 +138,7 @@ def test_5xx_gives_up_after_the_retries_with_a_short_html_message():
     clock = Clock()
     answers = [
         make_response(502, BAD_GATEWAY, {"Content-Type": "text/html"}, url=BASE + "/x")
-        for _ in range(3)
+        for unused_attempt in range(3)
     ]
     api = make_session(FakeSession(*answers), clock, retries=2)
 
@@ -295,7 +295,7 @@ def test_errors_never_hold_the_token():
     )
     api = make_session(fake, retries=0)
 
-    for _ in range(2):
+    for unused_attempt in range(2):
         with pytest.raises(HttpError) as info:
             api.request("GET", "/v2/whoami")
         assert TOKEN not in info.value.message
