@@ -121,10 +121,10 @@ sanity-new:
 
 units:
 	@echo "== ansible-test units, ansible-core 2.19, Python 3.11"
-	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test units --local --python 3.11 --color no
+	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test units --venv --requirements --python 3.11 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"
 	@if [ -f $(VENV_NEW)/.done ]; then \
 	  echo "== ansible-test units, newest ansible-core, Python 3.12"; \
-	  cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test units --local --python 3.12 --color no; fi
+	  cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test units --venv --requirements --python 3.12 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"; fi
 
 lint:
 	@echo "== antsibull-changelog lint"
