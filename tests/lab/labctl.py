@@ -108,7 +108,8 @@ def cmd_freeze(args: argparse.Namespace) -> None:
 def cmd_ds(args: argparse.Namespace) -> None:
     """Print or change the DS set of a child zone in test."""
     action = args.action or "get"
-    ds = [" ".join(args.ds[i : i + 4]) for i in range(0, len(args.ds), 4)]
+    words = iter(args.ds)
+    ds = [" ".join(group) for group in zip(words, words, words, words)]
     for line in request(
         args.net, "ds", zone=args.zone, action=action, ds=ds, delay=args.delay
     ):

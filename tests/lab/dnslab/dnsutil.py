@@ -87,9 +87,9 @@ def normalize_ds(text: str) -> str:
 
 def ds_event(zone: str, dnskey: dns.rdata.Rdata) -> dict[str, str]:
     """Return a DS record as DNSimple's webhooks carry it (SHA-256, strings)."""
-    keytag, algorithm, digest_type, digest = ds_text(zone, dnskey).split()
+    tag, algorithm, digest_type, digest = ds_text(zone, dnskey).split()
     return {
-        "keytag": keytag,
+        "keytag": tag,
         "algorithm": algorithm,
         "digest_type": digest_type,
         "digest": digest,

@@ -140,6 +140,9 @@ class Lab:
         self._started = False
         self.knot: dict[str, KnotServer] = {}
         self.unbound: UnboundServer | None = None
+        self._child_ds: dict[str, list[str]] = {}
+        self._tld_ds: list[str] = []
+        self._root_ds: list[str] = []
 
     # Addresses -----------------------------------------------------------
 

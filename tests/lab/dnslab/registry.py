@@ -156,7 +156,9 @@ class Registry:
         try:
             response = dns.query.tcp(update, address, port=port, timeout=5.0)
         except (OSError, dns.exception.DNSException) as exc:
-            raise LabError(f"UPDATE of DS {domain} to the TLD primary failed: {exc}")
+            raise LabError(
+                f"UPDATE of DS {domain} to the TLD primary failed: {exc}"
+            ) from exc
         if response.rcode() != dns.rcode.NOERROR:
             raise LabError(
                 f"TLD primary answered {dns.rcode.to_text(response.rcode())} "
