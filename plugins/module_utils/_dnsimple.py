@@ -334,7 +334,7 @@ class DnsimpleClient:
         return _domain(data)
 
     def dnssec(self, domain: str) -> dict[str, t.Any]:
-        """Return the DNSSEC status of a domain: ``{"enabled": bool, "active": ...}``."""
+        """Return the DNSSEC status of a domain: ``{"enabled": bool, ...}``."""
         name = normalize_domain(domain)
         if name not in self._dnssec:
             data = self._get(self._account_path("domains", name, "dnssec"))

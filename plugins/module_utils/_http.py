@@ -223,7 +223,10 @@ def default_error_message(response: ApiResponse) -> str:
 
 
 def field_errors(errors: t.Any) -> str:
-    """Render field errors: ``{"digest": ["can't be blank"]}`` -> ``digest: can't be blank``."""
+    """Render field errors in one line.
+
+    ``{"digest": ["can't be blank"]}`` becomes ``digest: can't be blank``.
+    """
     if isinstance(errors, t.Mapping):
         parts = []
         for name, problems in errors.items():

@@ -419,7 +419,7 @@ class DnsimpleSimulator(Simulator):
     def payload(
         self, event_name: str, zone: str, ds: t.Mapping[str, t.Any] | None = None
     ) -> dict[str, t.Any]:
-        """Return the body DNSimple sends for a DNSSEC event, with a fresh identifier."""
+        """Return DNSimple's body for a DNSSEC event, with a fresh identifier."""
         with self.lock:
             key = _name(zone)
             if key not in self.domains:
