@@ -594,17 +594,19 @@ class _Plan:
         return any(ds in item.ds for item in self.ctx.answered)
 
     def actions(self, phase: str, event: EventHint | None, now: float) -> list[Action]:
-        actions = [self._add(key, phase) for key in self._to_add()]
+        actions = [self._add(key, phase) for key in self._to_add(phase)]
         removals = self._to_remove()
         for ds in removals:
             actions.append(self._remove(ds, removals, event, now))
         return actions
 
-    def _to_add(self) -> list[DNSKEY]:
+    def _to_add(self, phase: str) -> list[DNSKEY]:
         ctx = self.ctx
         keys = []
         for key in self.missing:
-            if ctx.registrar is None and ctx.key_somewhere(key):
+            # A DS on some parent servers is on its way in, except when the
+            # chain is broken: then it may be on its way out.
+            if ctx.registrar is None and ctx.key_somewhere(key) and phase != "broken":
                 continue
             if ctx.key_at_registrar(key):
                 continue
@@ -1019,7 +1021,8 @@ def _assess_item(
         item.parent,
         registrar=records,
         event=item.event,
-        evidence=store.domain(item.domain),
+        # Without a state file nothing outlives the run: no evidence at all.
+        evidence=store.domain(item.domain) if store.path else None,
     )
 
 

@@ -593,3 +593,10 @@ def test_parse_ds_shape_of_actions(keys):
     add = data["actions"][0]
     assert set(add) == {"action", "ds", "dnskey", "reason", "safe", "blocked_by"}
     assert parse_ds(add["ds"]["text"]) == keys["new"].ds
+
+
+def test_broken_while_the_good_ds_is_leaving_still_adds_it(keys):
+    view = child(keys, ["old"], ["old"])
+    result = assess(ZONE, view, parent(keys, ["rogue"], ["old"], ["old"]), now=NOW)
+    assert result.phase == "broken"
+    assert [a.ds for a in only(result.actions, "add")] == [keys["old"].ds]
