@@ -136,9 +136,10 @@ build:
 	@echo "== ansible-galaxy collection build and install"
 	@rm -rf $(BUILD)/dist $(INSTALLED) && mkdir -p $(BUILD)/dist
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-galaxy collection build --output-path $(BUILD)/dist --force
-	@$(VENV_OLD)/bin/ansible-galaxy collection install --offline -p $(INSTALLED) $(BUILD)/dist/dnsops-dnssec-$(VERSION).tar.gz
+	@ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV_OLD)/bin/ansible-galaxy collection install --offline --force \
+	  -p $(INSTALLED) $(BUILD)/dist/dnsops-dnssec-$(VERSION).tar.gz
 	@test -f $(INSTALLED)/ansible_collections/dnsops/dnssec/MANIFEST.json
-	@$(VENV_OLD)/bin/ansible-doc --playbook-dir $(INSTALLED) -M /nonexistent -l dnsops.dnssec >/dev/null
+	@ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV_OLD)/bin/ansible-doc -l dnsops.dnssec
 
 importer:
 	@echo "== galaxy-importer"
