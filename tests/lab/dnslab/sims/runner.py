@@ -81,6 +81,9 @@ def run_module(
             result = json.loads(pathlib.Path(tree, "localhost").read_text())
         except (OSError, ValueError):
             raise AssertionError(f"no result from ansible:\n{output}") from None
+    # The tree file holds the module's own result; ansible's exit code says
+    # whether the task failed.
+    result["failed"] = bool(result.get("failed")) or process.returncode != 0
     return result, output
 
 
