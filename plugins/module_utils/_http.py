@@ -356,6 +356,7 @@ class ApiSession:
             try:
                 response = self._send(method, url, params, json, data, headers)
             except HttpError as exc:
+                self._record(method, url, None)
                 if not self._may_retry(attempt, exc, idempotent):
                     raise HttpError(
                         f"{exc.message} ({where}, after {attempt + 1} attempt(s))"

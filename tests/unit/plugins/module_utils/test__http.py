@@ -264,8 +264,10 @@ def test_read_timeout_is_retried_for_get_but_not_for_post():
     clock = Clock()
     fake = FakeSession(requests.exceptions.ReadTimeout("read timed out"))
     fake.answers.append(make_response(200, {}))
-    make_session(fake, clock).request("GET", "/a")
+    api = make_session(fake, clock)
+    api.request("GET", "/a")
     assert len(fake.calls) == 2
+    assert [call["status"] for call in api.calls] == [None, 200]
 
     fake = FakeSession(requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(HttpError) as info:
