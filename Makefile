@@ -154,8 +154,8 @@ importer:
 # and always stopped, whatever the outcome.
 integration:
 	@echo "== ansible-test integration (lab network $(INTEGRATION_LAB_NET))"
-	@cd $(COLLECTION) && $(VENV_OLD)/bin/python tests/lab/labctl.py start --net $(INTEGRATION_LAB_NET) --children 3 --simulators; \
-	trap '$(VENV_OLD)/bin/python tests/lab/labctl.py stop --net $(INTEGRATION_LAB_NET)' EXIT; \
+	@cd $(COLLECTION) && $(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET) start --children 3; \
+	trap '$(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET) stop' EXIT; \
 	PATH=$(VENV_OLD)/bin:$$PATH ansible-test integration --local --python 3.11 --color no
 
 molecule:
