@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (c) 2026 dnsops.dnssec contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ description:
     TTL; it reports C(waiting for the DS TTL (N s left)) and a later run acts.
   - This module never changes anything at a registrar, at DNSimple or in DNS.
 author:
-  - dnsops.dnssec contributors
+  - dnsops.dnssec contributors (@dnsops)
 extends_documentation_fragment:
   - dnsops.dnssec.attributes
   - dnsops.dnssec.attributes.INFO_MODULE
@@ -118,6 +119,7 @@ options:
       - V(manual) reads nothing; DNS alone is used.
       - The credentials each registrar needs are described with its options below.
     type: str
+    required: false
     choices: [dnsimple, gandi, ovh, namecom, porkbun, route53, manual]
   dnsimple_token:
     description:
