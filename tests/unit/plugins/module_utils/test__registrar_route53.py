@@ -214,8 +214,8 @@ def test_operation_that_stays_pending_times_out(route53):
     stubber.add_response(
         "associate_delegation_signer_to_domain", {"OperationId": OPERATION}
     )
-    for _ in range(10):
-        stubber.add_response("get_operation_detail", operation("IN_PROGRESS"))
+    for status in ["IN_PROGRESS"] * 10:
+        stubber.add_response("get_operation_detail", operation(status))
 
     with pytest.raises(OperationTimeoutError, match="did not finish within 30 seconds"):
         registrar.add_record(DOMAIN, RegistrarRecord(dnskey=KEY))
@@ -258,7 +258,7 @@ def test_errors_quote_aws_and_never_a_secret(route53, method, code, status, erro
 
     text = str(caught.value)
     assert f"{code}: AWS says {code}" in text
-    assert type(caught.value) is error
+    assert caught.type is error
     assert ACCESS_KEY not in text
     assert SECRET_KEY not in text
     assert registrar.operations[0]["status"] == status
@@ -276,7 +276,7 @@ def test_invalid_input_on_a_write_is_not_domain_not_found(route53):
     with pytest.raises(RegistrarError) as caught:
         registrar.add_record(DOMAIN, RegistrarRecord(dnskey=KEY))
 
-    assert type(caught.value) is RegistrarError
+    assert caught.type is RegistrarError
     assert "InvalidInput: Invalid public key" in str(caught.value)
 
 
