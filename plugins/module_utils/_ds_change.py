@@ -282,19 +282,35 @@ class DsChange:
         return want
 
     def matches(self, record: RegistrarRecord, want: Wanted) -> bool:
-        """Whether a registrar entry is the wanted record."""
-        if want.ds is not None and record.ds is not None:
-            if want.ds.to_text() == record.ds.to_text():
-                return True
-        if want.ds is not None and record.dnskey is not None:
-            if ds_matches_key(self.domain, want.ds, record.dnskey):
-                return True
-        if want.dnskey is not None and record.dnskey is not None:
-            if same_key(want.dnskey, record.dnskey):
-                return True
-        if want.ds is None and want.dnskey is not None and record.ds is not None:
-            return ds_matches_key(self.domain, record.ds, want.dnskey)
-        return False
+        """Whether a registrar entry is the wanted record.
+
+        Registrars that take DS data hold a DS per digest type, so a DS is the
+        identity; registrars that take DNSKEY data hold one entry per key.
+        """
+        if self.registrar.takes == "dnskey":
+            return self._same_key_entry(record, want)
+        if want.ds is None:
+            return False
+        if record.ds is not None:
+            return want.ds.to_text() == record.ds.to_text()
+        return record.dnskey is not None and ds_matches_key(
+            self.domain, want.ds, record.dnskey
+        )
+
+    def _same_key_entry(self, record: RegistrarRecord, want: Wanted) -> bool:
+        if record.dnskey is not None:
+            if want.dnskey is not None:
+                return same_key(want.dnskey, record.dnskey)
+            return want.ds is not None and ds_matches_key(
+                self.domain, want.ds, record.dnskey
+            )
+        if record.ds is None:
+            return False
+        if want.ds is not None and want.ds.to_text() == record.ds.to_text():
+            return True
+        return want.dnskey is not None and ds_matches_key(
+            self.domain, record.ds, want.dnskey
+        )
 
     def tolerated(self, record: RegistrarRecord, wanted: list[Wanted]) -> bool:
         """Whether an entry is another digest of a wanted key (a registry extra).
@@ -368,7 +384,7 @@ class DsChange:
                 )
             return RegistrarRecord(ds=want.ds, dnskey=key)
         key = want.dnskey
-        if key is None and want.ds is not None and self.registrar.has_api:
+        if key is None and want.ds is not None:
             key = self.child_key_for(want.ds) if self.child.answered else None
         return RegistrarRecord(ds=want.ds, dnskey=key)
 
