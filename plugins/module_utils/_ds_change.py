@@ -86,7 +86,8 @@ class Wanted:
     def describe(self) -> str:
         if self.ds is not None:
             return describe_ds(self.ds) + f" ({self.ds.to_text()})"
-        assert self.dnskey is not None
+        if self.dnskey is None:
+            return "an empty record"
         return f"DNSKEY {self.dnskey.key_tag} ({self.dnskey.to_text()})"
 
 
@@ -695,10 +696,11 @@ class DsChange:
 
 
 def _algorithm_ds(record: RegistrarRecord) -> DSRecord:
+    """A DS standing for the entry's algorithm (key-only entries have no DS)."""
     if record.ds is not None:
         return record.ds
-    assert record.dnskey is not None
-    return DSRecord(record.dnskey.key_tag, record.dnskey.algorithm, 2, "00")
+    algorithm = record.dnskey.algorithm if record.dnskey is not None else 0
+    return DSRecord(record.key_tag or 0, algorithm, 2, "00")
 
 
 def _tags(keys: t.Iterable[DNSKEY]) -> str:

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (c) 2026 dnsops.dnssec contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ description:
   - With O(registrar=manual) no API is called; the module returns in RV(instructions) exactly what a person
     must add or remove in the registrar's web form, worked out against the DS set the parent servers serve.
 author:
-  - dnsops.dnssec contributors
+  - dnsops.dnssec contributors (@dnsops)
 extends_documentation_fragment:
   - dnsops.dnssec.attributes
   - dnsops.dnssec.registrar

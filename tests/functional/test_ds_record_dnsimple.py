@@ -78,7 +78,7 @@ def test_add_rerun_remove(dns_lab, dnsimple):
 
 def test_a_hosted_domain_is_not_registered_at_dnsimple(dns_lab, dnsimple):
     args = dict(dnsimple["args"], domain="unknown-domain.test")
-    result, _ = run_module(dict(args, records=dnsimple["original"]))
+    result = run_module(dict(args, records=dnsimple["original"]))[0]
     assert result["failed"] is True
     assert "not found" in result["msg"]
 

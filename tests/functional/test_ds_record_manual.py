@@ -37,10 +37,10 @@ def test_instructions_for_a_person_and_no_change(dns_lab):
     assert dns_lab.registry.get_ds(zone) == original
 
     # Nothing to do when the parent already serves it.
-    done, _ = run_module(dict(args, records=original))
+    done = run_module(dict(args, records=original))[0]
     assert done["instructions"] == [] and done["changed"] is False
 
     # Removing the only DS that validates the child is refused, even as advice.
-    refused, _ = run_module(dict(args, records=original, state="absent"))
+    refused = run_module(dict(args, records=original, state="absent"))[0]
     assert refused["failed"] is True
     assert "DESIGN rule 1" in refused["msg"]

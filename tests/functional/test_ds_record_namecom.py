@@ -132,7 +132,7 @@ def test_removing_the_last_validating_ds_is_refused(dns_lab, namecom):
     ],
 )
 def test_bad_input_is_a_clear_error_before_any_call(dns_lab, namecom, record, message):
-    result, _ = run_module(dict(namecom["args"], records=[record]))
+    result = run_module(dict(namecom["args"], records=[record]))[0]
     assert result["failed"] is True
     assert message in result["msg"]
     assert namecom["sim"].requests == []
@@ -152,7 +152,7 @@ def test_wrong_credentials_change_nothing(dns_lab, namecom):
 
 def test_unknown_domain_is_reported(dns_lab, namecom):
     args = dict(namecom["args"], domain=dns_lab.children[1].rstrip("."))
-    result, _ = run_module(dict(args, records=namecom["original"]))
+    result = run_module(dict(args, records=namecom["original"]))[0]
     assert result["failed"] is True
     assert "not found in this account" in result["msg"]
     assert "The requested domain does not exist." in result["msg"]

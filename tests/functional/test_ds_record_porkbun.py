@@ -103,7 +103,7 @@ def test_wrong_keys_and_unknown_domain(dns_lab, porkbun):
     assert "pk1_wrong-key-xyz" not in output
 
     other = dict(porkbun["args"], domain=dns_lab.children[1].rstrip("."))
-    result, _ = run_module(dict(other, records=porkbun["original"]), env=porkbun["env"])
+    result = run_module(dict(other, records=porkbun["original"]), env=porkbun["env"])[0]
     assert result["failed"] is True
     assert "Invalid domain." in result["msg"] and "not found" in result["msg"]
     assert porkbun["sim"].writes() == [

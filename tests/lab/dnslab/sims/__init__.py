@@ -26,7 +26,7 @@ SIMULATORS = {
 
 def simulator_class(name: str) -> t.Type[Simulator]:
     """Return the simulator class of a registrar (``namecom``, ``porkbun``, ...)."""
-    module_name, _, class_name = SIMULATORS[name].partition(":")
+    module_name, class_name = SIMULATORS[name].split(":")
     module = importlib.import_module(f"{__name__}.{module_name}")
     return getattr(module, class_name)
 

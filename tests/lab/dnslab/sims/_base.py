@@ -288,7 +288,7 @@ class Simulator:
             method=http.command,
             path=urllib.parse.unquote(parsed.path),
             query=urllib.parse.parse_qs(parsed.query),
-            headers={key: value for key, value in http.headers.items()},
+            headers=dict(http.headers.items()),
             body=body,
         )
         with self.lock:

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 import yaml
 
@@ -120,7 +118,7 @@ def test_redact_removes_every_secret_value():
 )
 def test_status_to_error(status, domain, error):
     exc = Plain({"plain_token": "x"}).error_for(status, "their words", domain)
-    assert type(exc) is error
+    assert exc.__class__ is error
     assert "their words" in str(exc)
     assert exc.status == status
 

@@ -99,10 +99,10 @@ def test_remove_deletes_by_id(monkeypatch):
     ],
 )
 def test_errors_are_mapped_and_quote_dnsimple(monkeypatch, status, body, error):
-    registrar, _ = dnsimple(monkeypatch, (status, body))
+    registrar = dnsimple(monkeypatch, (status, body))[0]
     with pytest.raises(error) as info:
         registrar.add_record("example.com", RegistrarRecord(ds=DS))
-    assert type(info.value) is error
+    assert info.type is error
     assert body["message"] in str(info.value)
     assert TOKEN not in str(info.value)
     assert registrar.operations[-1]["status"] == status

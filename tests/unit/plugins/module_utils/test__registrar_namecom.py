@@ -76,7 +76,7 @@ def test_list_sends_basic_auth_and_reads_records(monkeypatch):
 
 
 def test_empty_listing(monkeypatch):
-    registrar, _ = namecom(monkeypatch, (200, {}))
+    registrar = namecom(monkeypatch, (200, {}))[0]
     assert registrar.list_records("example.com") == []
 
 
@@ -132,7 +132,7 @@ def test_remove_deletes_by_the_digest_as_listed(monkeypatch):
 def test_errors_quote_namecom_and_never_the_token(
     monkeypatch, status, body, error, text
 ):
-    registrar, _ = namecom(monkeypatch, (status, body))
+    registrar = namecom(monkeypatch, (status, body))[0]
     with pytest.raises(error) as info:
         registrar.add_record("example.com", RegistrarRecord(ds=DS))
     assert text in str(info.value)

@@ -71,7 +71,7 @@ def test_list_posts_the_keys_and_reads_the_object_keyed_by_tag(monkeypatch):
 
 
 def test_list_accepts_an_empty_answer(monkeypatch):
-    registrar, _ = porkbun(monkeypatch, (200, {"status": "SUCCESS", "records": []}))
+    registrar = porkbun(monkeypatch, (200, {"status": "SUCCESS", "records": []}))[0]
     assert registrar.list_records("example.com") == []
 
 
@@ -121,18 +121,18 @@ def test_a_removal_takes_every_record_with_the_tag():
     ],
 )
 def test_errors_quote_porkbun_and_never_the_keys(monkeypatch, status, message, error):
-    registrar, _ = porkbun(
-        monkeypatch, (status, {"status": "ERROR", "message": message})
-    )
+    registrar = porkbun(monkeypatch, (status, {"status": "ERROR", "message": message}))[
+        0
+    ]
     with pytest.raises(error) as info:
         registrar.add_record("example.com", RegistrarRecord(ds=DS))
     assert message in str(info.value)
-    assert type(info.value) is error
+    assert info.type is error
     assert KEY not in str(info.value) and SECRET not in str(info.value)
 
 
 def test_a_200_without_success_is_an_error(monkeypatch):
-    registrar, _ = porkbun(monkeypatch, (200, {"status": "ERROR", "message": "odd"}))
+    registrar = porkbun(monkeypatch, (200, {"status": "ERROR", "message": "odd"}))[0]
     with pytest.raises(RegistrarError, match="odd"):
         registrar.list_records("example.com")
 

@@ -35,7 +35,7 @@ class FakeChange:
     """Stands in for DsChange; records how the module built it."""
 
     built: list[dict[str, t.Any]] = []
-    outcome: t.Any = None
+    outcome: t.Callable[[], dict[str, t.Any]] = dict
 
     def __init__(self, registrar, dns, domain, wanted, **kwargs):
         self.warnings = ["a warning"]
@@ -44,20 +44,19 @@ class FakeChange:
         )
 
     def run(self):
-        if isinstance(FakeChange.outcome, Exception):
-            raise FakeChange.outcome
-        return dict(FakeChange.outcome)
+        return FakeChange.outcome()
 
 
 def run_module(monkeypatch, args, outcome=None, check=False, diff=False) -> Exit:
     FakeChange.built = []
-    FakeChange.outcome = outcome or {
+    result = {
         "changed": True,
         "before": [],
         "after": [],
         "operations": [],
         "diff": {"before": "", "after": f"DS {DS}\n"},
     }
+    FakeChange.outcome = outcome or (lambda: dict(result))
 
     def exit_json(self, **kwargs):
         raise Exit(kwargs, False)
@@ -141,11 +140,11 @@ def test_records_or_keys_is_required(monkeypatch):
 
 def test_a_refusal_fails_with_the_partial_result(monkeypatch):
     partial = {"changed": False, "before": [{"ds": None}], "diff": {"before": ""}}
-    done = run_module(
-        monkeypatch,
-        dict(BASE, records=[DS], state="absent"),
-        outcome=SafetyError("refusing ... (DESIGN rule 1)", partial),
-    )
+
+    def refuse():
+        raise SafetyError("refusing ... (DESIGN rule 1)", partial)
+
+    done = run_module(monkeypatch, dict(BASE, records=[DS], state="absent"), refuse)
     assert done.failed
     assert "DESIGN rule 1" in done.result["msg"]
     assert done.result["before"] == [{"ds": None}]
