@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 
 #: Port every public lab address answers on: glue carries no port.
@@ -65,7 +66,8 @@ class LabAddresses:
     @property
     def tld_secondary6(self) -> str:
         """The IPv6-only secondary server of ``test.``."""
-        return f"fd53::{self.net}:3"
+        # Canonical form, as DNS answers print it: fd53::0:3 is fd53::3.
+        return ipaddress.IPv6Address(f"fd53::{self.net}:3").compressed
 
     @property
     def child_primary(self) -> str:

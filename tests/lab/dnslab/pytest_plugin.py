@@ -2,9 +2,11 @@
 # Copyright (c) 2026 dnsops.dnssec contributors
 """Pytest fixtures of the DNS lab.
 
-``dns_lab`` is one lab for the whole session, started on first use with
+``dns_lab`` is one lab per test module, started on first use with
 ``DNSLAB_CHILDREN`` child zones (default 3) on network ``DNSLAB_NET`` or, when
-that is unset, the first free network number.  It needs root and Knot; when
+that is unset, the first free network number.  A lab comes up in a few seconds,
+and a module of its own keeps one module's rotations and DS changes from
+leaking into the next module's expectations.  It needs root and Knot; when
 either is missing the fixture fails, it does not skip.
 """
 
@@ -32,9 +34,9 @@ def lab_net() -> int:
     return free_net()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dns_lab() -> t.Iterator[Lab]:
-    """A running lab shared by the session; stopped when the session ends."""
+    """A running lab shared by a test module; stopped after its last test."""
     lab = Lab(net=lab_net(), children=int(os.environ.get("DNSLAB_CHILDREN", "3")))
     lab.start()
     print(f"\nDNS lab {lab.net} up in {lab.startup_seconds:.1f} s")
@@ -46,7 +48,7 @@ def dns_lab() -> t.Iterator[Lab]:
 
 @pytest.fixture()
 def clean_faults(dns_lab: Lab) -> t.Iterator[Lab]:
-    """The session lab; faults, freezes and resolver caches cleared afterwards."""
+    """The module's lab; faults, freezes and resolver caches cleared afterwards."""
     yield dns_lab
     dns_lab.faults.clear()
     dns_lab.flush_resolver()
