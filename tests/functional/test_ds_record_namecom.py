@@ -182,3 +182,24 @@ def test_registry_sha1_extra_is_tolerated_in_exact(dns_lab, namecom):
         dict(namecom["args"], records=namecom["original"] + [sha384], state="exact")
     )
     assert exact["changed"] is False, output
+
+
+def test_a_read_that_times_out_is_retried(dns_lab, namecom):
+    sim = namecom["sim"]
+    sim.fault, sim.fault_count, sim.timeout_delay = "timeout", 1, 3.0
+    result, output = run_module(
+        dict(namecom["args"], records=namecom["original"], registrar_timeout=1)
+    )
+    assert result["failed"] is False, output
+    assert result["changed"] is False
+    assert len(sim.requests) == 2
+
+
+def test_a_registrar_that_keeps_failing_is_a_clear_error(dns_lab, namecom):
+    sim = namecom["sim"]
+    sim.fault = "500"
+    result, output = run_module(dict(namecom["args"], records=namecom["original"]))
+    assert result["failed"] is True, output
+    assert "Internal Server Error" in result["msg"]
+    assert result["msg"].startswith("Name.com: ")
+    assert sim.writes() == []
