@@ -22,6 +22,9 @@ import typing as t
 from dataclasses import dataclass
 
 from ansible.module_utils.basic import env_fallback
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
+    DNSIMPLE_ARGUMENT_SPEC,
+)
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     DNSKEY,
     DSRecord,
@@ -65,20 +68,8 @@ REGISTRAR_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "registrar": {"type": "str", "required": True, "choices": list(REGISTRAR_CHOICES)},
     "registrar_timeout": {"type": "float", "default": 30.0},
     "registrar_operation_timeout": {"type": "float", "default": 300.0},
-    "dnsimple_token": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["DNSIMPLE_TOKEN"]),
-    },
-    "dnsimple_account": {
-        "type": "str",
-        "fallback": (env_fallback, ["DNSIMPLE_ACCOUNT"]),
-    },
-    "dnsimple_api_url": {
-        "type": "str",
-        "default": "https://api.dnsimple.com",
-        "fallback": (env_fallback, ["DNSIMPLE_API_URL"]),
-    },
+    # DNSimple as registrar takes the options every DNSimple client takes.
+    **DNSIMPLE_ARGUMENT_SPEC,
     "gandi_token": {
         "type": "str",
         "no_log": True,
