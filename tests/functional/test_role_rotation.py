@@ -203,6 +203,9 @@ class Registrar:
             elif "PublicKey" in record:
                 key = f"{record['Flags']} 3 {record['Algorithm']} {record['PublicKey']}"
                 texts.append(ds_text(self.zone, key))
+            elif "publicKey" in record:
+                key = f"{record['flags']} 3 {record['algorithm']} {record['publicKey']}"
+                texts.append(ds_text(self.zone, key))
             elif "public_key" in record and "flags" in record:
                 key = f"{record['flags']} 3 {record['algorithm']} {record['public_key']}"
                 texts.append(ds_text(self.zone, key))
@@ -441,3 +444,193 @@ def test_full_rotation_driven_only_by_the_role(
     assert meter.queries > 0
     assert meter.servfail_count == 0, meter.failures
     assert all(ds == lab.registry.get_ds(zone) for ds in parent_ds(lab, zone).values())
+
+
+def test_run_killed_between_adding_and_checking_converges(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[1]
+    player = player_for("dnsimple", zone)
+    old = lab.registry.get_ds(zone)
+    lab.signer.start_rotation(zone)
+    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+    new = event_ds_text(state["new_ds"])
+    # A lagging parent server holds the run in its check of the parent.
+    lab.freeze(lab.addresses.tld_secondary)
+    process, _ = player.start()
+    try:
+        wait_until(
+            lambda: new in player.registrar.ds_texts(), 60, "the DS at the registrar"
+        )
+        time.sleep(1)
+        assert process.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    lock = player.lock_dir / f"{zone.rstrip('.')}.lock"
+    assert lock.is_dir(), "the killed run left no lock behind"
+    lab.thaw(lab.addresses.tld_secondary)
+
+    again = player.play()
+    assert not again.failed, again.output
+    result = again.result(zone)
+    assert result["phase_before"] in ("submitted", "published"), again.output
+    assert result["added"] == [], again.output
+    assert player.registrar.ds_texts().count(new) <= 1
+    assert not lock.exists()
+    rotate_rest(lab, player, zone)
+    assert lab.registry.get_ds(zone) == [new] != old
+
+
+def rotate_rest(lab: t.Any, player: Player, zone: str) -> None:
+    """Run the playbook until the rotation of ``zone`` is over."""
+    deadline = time.monotonic() + 120
+    while True:
+        run = player.play()
+        assert not run.failed, run.output
+        if lab.signer.rotation_state(zone)["phase"] == "done":
+            if run.result(zone)["phase"] in ("stable", "complete"):
+                return
+        assert time.monotonic() < deadline, run.output
+        time.sleep(1)
+
+
+def test_early_rotation_complete_removes_nothing(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[1]
+    player = player_for("namecom", zone)
+    [old] = lab.registry.get_ds(zone)
+    lab.signer.start_rotation(zone)
+    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+    new = event_ds_text(state["new_ds"])
+    lagging = lab.addresses.tld_secondary6
+    lab.freeze(lagging)
+
+    added = player.play(rotation_wait_timeout=2)
+    assert not added.failed, added.output
+    assert added.result(zone)["added"] == [new]
+    assert added.result(zone)["phase"] == "submitted", added.output
+
+    # DNSimple's (or a forger's) rotation_complete, while one parent server
+    # still lacks the new DS: the old DS must stay everywhere.
+    complete = event_payload("dnssec.rotation_complete", zone, state["old_ds"])
+    early = player.play(rotation_event=complete, rotation_wait_timeout=2)
+    assert not early.failed, early.output
+    assert early.result(zone)["removed"] == [], early.output
+    assert early.changed == 0, early.output
+    assert old in player.registrar.ds_texts()
+    assert all(old in ds_set for ds_set in parent_ds(lab, zone).values())
+    assert new not in parent_ds(lab, zone)[lagging]
+
+    lab.thaw(lagging)
+    rotate_rest(lab, player, zone)
+
+
+def test_duplicate_webhook_deliveries_change_nothing(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[2]
+    player = player_for("porkbun", zone)
+    events: list[dict[str, t.Any]] = []
+    lab.signer.add_listener(
+        lambda name, event_zone, ds: events.append(
+            event_payload(name, event_zone, ds)
+        )
+        if event_zone == zone
+        else None
+    )
+    meter = lab.meter([zone])
+    meter.start()
+    lab.signer.start_rotation(zone)
+    handled = 0
+    deadline = time.monotonic() + 180
+    try:
+        while lab.signer.rotation_state(zone)["phase"] != "done":
+            assert time.monotonic() < deadline, lab.signer.rotation_state(zone)
+            if handled == len(events):
+                time.sleep(0.2)
+                continue
+            event = events[handled]
+            handled += 1
+            # DNSimple delivers the same webhook twice.
+            first = player.play(rotation_event=json.dumps(event))
+            second = player.play(rotation_event=event)
+            assert not first.failed and not second.failed, first.output + second.output
+            assert second.result(zone)["added"] == [], second.output
+            assert second.result(zone)["removed"] == [], second.output
+            assert second.changed == 0, second.output
+            if event["name"] == "dnssec.rotation_start":
+                assert first.result(zone)["added"], first.output
+            else:
+                assert first.result(zone)["removed"] or first.result(zone)[
+                    "phase_before"
+                ] in ("retiring", "complete", "stable"), first.output
+    finally:
+        meter.stop()
+    assert [event["name"] for event in events] == [
+        "dnssec.rotation_start",
+        "dnssec.rotation_complete",
+    ]
+    assert meter.servfail_count == 0, meter.failures
+
+
+def test_two_runs_at_once_end_as_one_run(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[0]
+    player = player_for("dnsimple", zone)
+    lab.signer.start_rotation(zone)
+    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+    new = event_ds_text(state["new_ds"])
+
+    started = [player.start(), player.start()]
+    runs = [player.finish(*pair) for pair in started]
+    for run in runs:
+        assert not run.failed, run.output
+    results = [run.result(zone) for run in runs]
+    assert sum(len(result["added"]) for result in results) == 1, results
+    assert {result["phase"] for result in results} <= {"complete", "stable"}, results
+    # DNSimple keeps a second copy of a record added twice: there is one.
+    assert player.registrar.ds_texts() == [new]
+    assert lab.registry.get_ds(zone) == [new]
+
+
+def test_broken_chain_fails_with_what_to_do(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[2]
+    player = player_for("namecom", zone)
+    good = lab.registry.get_ds(zone)
+    stranger = "12345 13 2 " + "5A" * 32
+    lab.registry.set_ds(zone, [stranger])
+    try:
+        run = player.play()
+    finally:
+        lab.registry.set_ds(zone, good)
+    assert run.failed
+    assert f"{zone.rstrip('.')} is broken" in run.output
+    assert "SERVFAIL" in run.output
+    [key] = [key for key in lab.child_keys(zone) if key["signing"]]
+    assert f"the DS of KSK {key['keytag']}" in run.output, run.output
+    assert run.changed == 0
+    assert player.registrar.ds_texts() == good
+
+
+def test_stuck_rotation_fails_before_the_window_ends(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[2]
+    player = player_for("namecom", zone)
+    lab.signer.start_rotation(zone)
+    lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+
+    # A run that only looks (manual registrar) records the rotation's start.
+    first = player.play(rotation_registrar="manual")
+    assert not first.failed, first.output
+    assert first.result(zone)["phase"] == "rotation_started"
+    assert first.result(zone)["instructions"], first.output
+
+    data = json.loads(player.state_file.read_text())
+    [key] = [name for name in data["domains"] if name.rstrip(".") == zone.rstrip(".")]
+    data["domains"][key]["rotation_started_at"] = time.time() - 6.5 * 86400
+    player.state_file.write_text(json.dumps(data))
+    stuck = player.play(rotation_registrar="manual")
+    assert stuck.failed
+    assert "is stuck in phase rotation_started" in stuck.output, stuck.output
+    assert "add it in the registrar web form" in stuck.output, stuck.output
+    assert stuck.changed == 0
