@@ -153,9 +153,11 @@ importer:
 # The integration targets and the molecule scenarios share one lab, started here
 # and always stopped, whatever the outcome.
 integration:
-	@echo "== ansible-test integration (lab network $(INTEGRATION_LAB_NET))"
-	@cd $(COLLECTION) && $(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET) start --children 3; \
-	trap '$(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET) stop' EXIT; \
+	@echo "== ansible-test integration (lab network $(INTEGRATION_LAB_NET), with API simulators)"
+	@cd $(COLLECTION) && labctl="$(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET)"; \
+	$$labctl start --children 3 --simulators; \
+	trap "$$labctl stop" EXIT; \
+	$$labctl ansible-vars > tests/integration/integration_config.yml; \
 	PATH=$(VENV_OLD)/bin:$$PATH ansible-test integration --local --python 3.11 --color no
 
 molecule:

@@ -28,7 +28,13 @@ def _print(data: object) -> None:
 
 def cmd_start(args: argparse.Namespace) -> None:
     """Start a lab daemon and print its addresses."""
-    state = spawn(os.path.abspath(__file__), args.net, args.children, args.ds_ttl)
+    state = spawn(
+        os.path.abspath(__file__),
+        args.net,
+        args.children,
+        args.ds_ttl,
+        simulators=args.simulators,
+    )
     print(
         f"lab {args.net} is up (daemon PID {state['pid']}) "
         f"in {state['startup_seconds']} s"
@@ -43,11 +49,36 @@ def cmd_start(args: argparse.Namespace) -> None:
     print(f"DS TTL:          {state['ds_ttl']} s")
     print(f"TSIG key file:   {state['tsig_key_file']} (hmac-sha256:name:secret)")
     print(f"state directory: {state['state_dir']}")
+    for name, simulator in state.get("simulators", {}).items():
+        print(f"{name + ' API:':<17}{simulator['url']}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Run the lab in this process until stopped (used by ``start``)."""
-    Daemon(Lab(net=args.net, children=args.children, ds_ttl=args.ds_ttl)).serve()
+    lab = Lab(net=args.net, children=args.children, ds_ttl=args.ds_ttl)
+    Daemon(lab, simulators=args.simulators).serve()
+
+
+def cmd_ansible_vars(args: argparse.Namespace) -> None:
+    """Print the running lab as Ansible variables (JSON, which is also YAML).
+
+    ``ansible-test integration`` reads them from
+    ``tests/integration/integration_config.yml``.
+    """
+    state = read_state(args.net)
+    if state is None:
+        raise LabError(f"no lab daemon runs for net {args.net}")
+    variables = {
+        "lab_net": state["net"],
+        "lab_resolver": state["resolver_address"],
+        "lab_parent_addresses": state["parent_addresses"],
+        "lab_children": state["children"],
+        "lab_ds_ttl": state["ds_ttl"],
+    }
+    for name, simulator in state.get("simulators", {}).items():
+        for key, value in simulator.items():
+            variables[f"lab_{name}_{key}"] = value
+    _print(variables)
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -128,8 +159,16 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--net", type=int, default=None, dest="net_sub")
         cmd.add_argument("--children", type=int, default=3)
         cmd.add_argument("--ds-ttl", type=int, default=3)
+        cmd.add_argument(
+            "--simulators",
+            action="store_true",
+            help="also serve the DNSimple and Name.com API simulators",
+        )
         cmd.set_defaults(func=cmd_start if name == "start" else cmd_serve)
     sub.add_parser("status", help="print the lab's state").set_defaults(func=cmd_status)
+    sub.add_parser(
+        "ansible-vars", help="print the lab as Ansible variables"
+    ).set_defaults(func=cmd_ansible_vars)
     sub.add_parser("stop", help="stop the lab").set_defaults(func=cmd_stop)
     for name, func in (("rotate", cmd_rotate), ("rotation", cmd_rotation)):
         cmd = sub.add_parser(name, help=f"{name} a child zone's KSK")

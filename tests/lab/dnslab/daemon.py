@@ -20,8 +20,10 @@ import threading
 import time
 import typing as t
 
+from .dnsimple_sim import DnsimpleSimulator
 from .lab import Lab, state_dir
 from .process import LabError, tail
+from .sims.namecom import NameComSimulator
 
 
 def control_path(net: int) -> pathlib.Path:
@@ -42,7 +44,14 @@ def read_state(net: int) -> dict[str, t.Any] | None:
         return None
 
 
-def spawn(script: str, net: int, children: int, ds_ttl: int, timeout: float = 120):
+def spawn(
+    script: str,
+    net: int,
+    children: int,
+    ds_ttl: int,
+    timeout: float = 120,
+    simulators: bool = False,
+):
     """Start ``script _serve`` detached; return the lab state once it is up.
 
     Raises LabError with the daemon's log tail when it fails to come up.
@@ -60,7 +69,8 @@ def spawn(script: str, net: int, children: int, ds_ttl: int, timeout: float = 12
                 str(children),
                 "--ds-ttl",
                 str(ds_ttl),
-            ],
+            ]
+            + (["--simulators"] if simulators else []),
             stdin=subprocess.DEVNULL,
             stdout=handle,
             stderr=subprocess.STDOUT,
@@ -104,9 +114,37 @@ def request(net: int, command: str, **args: t.Any) -> t.Any:
 class Daemon:
     """Own a running lab and answer control requests until told to stop."""
 
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, lab: Lab, simulators: bool = False) -> None:
         self.lab = lab
         self.done = threading.Event()
+        self.with_simulators = simulators
+        self.simulators: dict[str, t.Any] = {}
+
+    def start_simulators(self) -> dict[str, dict[str, t.Any]]:
+        """Serve the DNSimple and Name.com simulators for every child zone.
+
+        DNSimple hosts every child zone and delivers the signer's events as
+        webhooks; Name.com is the registrar of every child zone and publishes
+        its DS changes into the lab's parent zone.  Returns what a client needs
+        to reach them (URL and lab credentials).
+        """
+        lab = self.lab
+        dnsimple = DnsimpleSimulator()
+        namecom = NameComSimulator(publish=lab.registry.set_ds)
+        self.simulators = {"dnsimple": dnsimple, "namecom": namecom}
+        for zone in lab.children:
+            dnsimple.add_domain(zone)
+            namecom.add_domain(zone, lab.registry.get_ds(zone))
+        lab.signer.add_listener(dnsimple.on_event)
+        username, token = namecom.credentials
+        return {
+            "dnsimple": {
+                "url": dnsimple.start(),
+                "token": dnsimple.token,
+                "account": str(dnsimple.account_id),
+            },
+            "namecom": {"url": namecom.start(), "username": username, "token": token},
+        }
 
     def serve(self) -> None:
         """Start the lab, publish its state, serve requests, stop the lab."""
@@ -122,6 +160,8 @@ class Daemon:
             server.listen(8)
             server.settimeout(0.2)
             state = {**self.lab.describe(), "pid": os.getpid()}
+            if self.with_simulators:
+                state["simulators"] = self.start_simulators()
             (self.lab.workdir / "state.json").write_text(json.dumps(state, indent=1))
             print(json.dumps(state, indent=1), flush=True)
             while not self.done.is_set():
@@ -132,6 +172,8 @@ class Daemon:
                 threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
             server.close()
         finally:
+            for simulator in self.simulators.values():
+                simulator.stop()
             self.lab.stop()
             (self.lab.workdir / "state.json").unlink(missing_ok=True)
             control_path(self.lab.net).unlink(missing_ok=True)
