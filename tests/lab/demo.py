@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (c) 2026 dnsops.dnssec contributors
@@ -172,9 +171,11 @@ class Runner:
         self.report(log.read_text(encoding="utf-8"), code)
 
     def report(self, output: str, code: int) -> None:
-        found = re.search(r'at namecom: phase (\w+)\s+\(was (\w+)\)', output)
+        found = re.search(r"at namecom: phase (\w+)\s+\(was (\w+)\)", output)
         changed = re.findall(r"changed=(\d+)", output.split("PLAY RECAP")[-1])
-        lines = re.findall(r'"(added DS [^"]*|removed DS [^"]*|not yet: [^"]*)"', output)
+        lines = re.findall(
+            r'"(added DS [^"]*|removed DS [^"]*|not yet: [^"]*)"', output
+        )
         if code != 0 or not found:
             self.failures += 1
             self.timeline.say(f"   run #{self.runs} FAILED (exit {code}):")
@@ -260,13 +261,18 @@ def demo(net: int) -> int:
     timeline = Timeline()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="dnsops-demo-"))
     lab = Lab(net=net, children=1)
-    print(f"Starting the DNS lab (network {net}): root, test. (3 parent servers), "
-          "child1.test. (2 child servers), a validating Unbound", flush=True)
+    print(
+        f"Starting the DNS lab (network {net}): root, test. (3 parent servers), "
+        "child1.test. (2 child servers), a validating Unbound",
+        flush=True,
+    )
     lab.start()
     zone = lab.children[0]
-    timeline.say(f"lab up in {lab.startup_seconds:.1f} s; parent servers "
-                 f"{' '.join(lab.parent_addresses)}, child servers "
-                 f"{' '.join(lab.child_addresses)}, resolver {lab.resolver_address}")
+    timeline.say(
+        f"lab up in {lab.startup_seconds:.1f} s; parent servers "
+        f"{' '.join(lab.parent_addresses)}, child servers "
+        f"{' '.join(lab.child_addresses)}, resolver {lab.resolver_address}"
+    )
     receiver = Receiver(timeline)
     dnsimple = DnsimpleSimulator(duplicates=2)
 
@@ -297,8 +303,10 @@ def demo(net: int) -> int:
                 f"{ds['algorithm']} {ds['digest_type']} {ds['digest'][:12]}...)"
             )
         )
-        timeline.say(f"{zone} is signed; the parent serves DS {short(current[0])}; "
-                     "Name.com holds the same DS")
+        timeline.say(
+            f"{zone} is signed; the parent serves DS {short(current[0])}; "
+            "Name.com holds the same DS"
+        )
         meter.start()
         watch.start()
         threading.Thread(
@@ -325,15 +333,25 @@ def demo(net: int) -> int:
         final = lab.registry.get_ds(zone)
         print()
         print("Summary")
-        print(f"  rotation of {zone}: signer {state['phase']}, role phase {runner.phase}")
-        print(f"  parent DS set: {' '.join(short(ds) for ds in final)} (was {short(current[0])})")
-        print(f"  Name.com holds: {' '.join(short(ds) for ds in namecom.records(zone))}")
-        print(f"  playbook runs: {runner.runs}, failed: {runner.failures}; "
-              f"webhook deliveries: {len(receiver.seen)} distinct "
-              f"(each sent twice by DNSimple)")
-        print(f"  outage meter: {meter.queries} queries of www.{zone} through the "
-              f"validating resolver, {meter.servfail_count} SERVFAIL, "
-              f"{meter.timeouts} timeouts")
+        print(
+            f"  rotation of {zone}: signer {state['phase']}, role phase {runner.phase}"
+        )
+        print(
+            f"  parent DS set: {' '.join(short(ds) for ds in final)} (was {short(current[0])})"
+        )
+        print(
+            f"  Name.com holds: {' '.join(short(ds) for ds in namecom.records(zone))}"
+        )
+        print(
+            f"  playbook runs: {runner.runs}, failed: {runner.failures}; "
+            f"webhook deliveries: {len(receiver.seen)} distinct "
+            f"(each sent twice by DNSimple)"
+        )
+        print(
+            f"  outage meter: {meter.queries} queries of www.{zone} through the "
+            f"validating resolver, {meter.servfail_count} SERVFAIL, "
+            f"{meter.timeouts} timeouts"
+        )
         ok = (
             state["phase"] == "done"
             and runner.failures == 0
@@ -351,8 +369,10 @@ def demo(net: int) -> int:
             thing.stop()
         lab.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-        print(f"lab {net} stopped; everything torn down "
-              f"({time.monotonic() - timeline.began:.0f} s in all)")
+        print(
+            f"lab {net} stopped; everything torn down "
+            f"({time.monotonic() - timeline.began:.0f} s in all)"
+        )
 
 
 def main() -> int:
