@@ -12,6 +12,12 @@ Per-record registrars implement ``list_records``, ``add_record`` and
 ``replaces_set`` and implement ``replace_records``.  Every API call made is
 recorded in ``operations`` (method, URL without secrets, status, summary), and
 every error carries a short message that quotes the registrar and never a secret.
+
+What adapters share lives here: the error text and its mapping (``error_words``,
+``refused``, ``unknown_domain``), reading listed entries (``key_entry``,
+``ds_entry``), the form a write takes (``key_of``, ``ds_of``), the id lookup
+before a delete (``listed_id``) and the polling of asynchronous operations
+(``wait_operation``, ``wait_until_done``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import abc
 import time
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from ansible.module_utils.basic import env_fallback
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
@@ -28,12 +35,14 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     DNSKEY,
     DSRecord,
+    RecordError,
     make_ds,
+    parse_dnskey,
+    parse_ds,
 )
 from ansible_collections.dnsops.dnssec.plugins.module_utils._http import (
     ApiSession,
     HttpError,
-    default_error_message,
 )
 
 # Every secret option of every registrar; their values are scrubbed from any
@@ -62,6 +71,20 @@ REGISTRAR_CHOICES = (
     "manual",
 )
 
+
+def _env_option(
+    variable: str, *, no_log: bool = False, default: str | None = None
+) -> dict[str, t.Any]:
+    """A string option read from environment variable ``variable`` when not set."""
+    spec: dict[str, t.Any] = {"type": "str"}
+    if no_log:
+        spec["no_log"] = True
+    if default is not None:
+        spec["default"] = default
+    spec["fallback"] = (env_fallback, [variable])
+    return spec
+
+
 # The options of every registrar, as documented by the doc fragment
 # dnsops.dnssec.registrar.  Modules merge this into their argument spec.
 REGISTRAR_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -70,93 +93,26 @@ REGISTRAR_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "registrar_operation_timeout": {"type": "float", "default": 300.0},
     # DNSimple as registrar takes the options every DNSimple client takes.
     **DNSIMPLE_ARGUMENT_SPEC,
-    "gandi_token": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["GANDI_TOKEN"]),
-    },
-    "gandi_api_url": {
-        "type": "str",
-        "default": "https://api.gandi.net",
-        "fallback": (env_fallback, ["GANDI_API_URL"]),
-    },
-    "ovh_endpoint": {
-        "type": "str",
-        "default": "ovh-eu",
-        "fallback": (env_fallback, ["OVH_ENDPOINT"]),
-    },
-    "ovh_application_key": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["OVH_APPLICATION_KEY"]),
-    },
-    "ovh_application_secret": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["OVH_APPLICATION_SECRET"]),
-    },
-    "ovh_consumer_key": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["OVH_CONSUMER_KEY"]),
-    },
-    "ovh_api_url": {
-        "type": "str",
-        "fallback": (env_fallback, ["OVH_API_URL"]),
-    },
-    "namecom_username": {
-        "type": "str",
-        "fallback": (env_fallback, ["NAMECOM_USERNAME"]),
-    },
-    "namecom_token": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["NAMECOM_TOKEN"]),
-    },
-    "namecom_api_url": {
-        "type": "str",
-        "default": "https://api.name.com",
-        "fallback": (env_fallback, ["NAMECOM_API_URL"]),
-    },
-    "porkbun_api_key": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["PORKBUN_API_KEY"]),
-    },
-    "porkbun_secret_api_key": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["PORKBUN_SECRET_API_KEY"]),
-    },
-    "porkbun_api_url": {
-        "type": "str",
-        "default": "https://api.porkbun.com",
-        "fallback": (env_fallback, ["PORKBUN_API_URL"]),
-    },
-    "aws_access_key_id": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["AWS_ACCESS_KEY_ID"]),
-    },
-    "aws_secret_access_key": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["AWS_SECRET_ACCESS_KEY"]),
-    },
-    "aws_session_token": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["AWS_SESSION_TOKEN"]),
-    },
-    "aws_region": {
-        "type": "str",
-        "default": "us-east-1",
-        "fallback": (env_fallback, ["AWS_REGION"]),
-    },
-    "route53_api_url": {
-        "type": "str",
-        "fallback": (env_fallback, ["ROUTE53_API_URL"]),
-    },
+    "gandi_token": _env_option("GANDI_TOKEN", no_log=True),
+    "gandi_api_url": _env_option("GANDI_API_URL", default="https://api.gandi.net"),
+    "ovh_endpoint": _env_option("OVH_ENDPOINT", default="ovh-eu"),
+    "ovh_application_key": _env_option("OVH_APPLICATION_KEY", no_log=True),
+    "ovh_application_secret": _env_option("OVH_APPLICATION_SECRET", no_log=True),
+    "ovh_consumer_key": _env_option("OVH_CONSUMER_KEY", no_log=True),
+    "ovh_api_url": _env_option("OVH_API_URL"),
+    "namecom_username": _env_option("NAMECOM_USERNAME"),
+    "namecom_token": _env_option("NAMECOM_TOKEN", no_log=True),
+    "namecom_api_url": _env_option("NAMECOM_API_URL", default="https://api.name.com"),
+    "porkbun_api_key": _env_option("PORKBUN_API_KEY", no_log=True),
+    "porkbun_secret_api_key": _env_option("PORKBUN_SECRET_API_KEY", no_log=True),
+    "porkbun_api_url": _env_option(
+        "PORKBUN_API_URL", default="https://api.porkbun.com"
+    ),
+    "aws_access_key_id": _env_option("AWS_ACCESS_KEY_ID", no_log=True),
+    "aws_secret_access_key": _env_option("AWS_SECRET_ACCESS_KEY", no_log=True),
+    "aws_session_token": _env_option("AWS_SESSION_TOKEN", no_log=True),
+    "aws_region": _env_option("AWS_REGION", default="us-east-1"),
+    "route53_api_url": _env_option("ROUTE53_API_URL"),
 }
 
 
@@ -319,10 +275,24 @@ class Registrar(abc.ABC):
         """Keyword arguments for ApiSession: ``auth`` and ``headers`` here."""
         return {}
 
+    @classmethod
+    def error_message(cls, response: t.Any) -> str:
+        """Return the registrar's own error text from a failed ApiResponse.
+
+        A JSON body with a ``message`` is quoted through ``error_words``; any
+        other body by its first 200 characters.
+        """
+        body = getattr(response, "json", None)
+        status = getattr(response, "status", None)
+        if isinstance(body, dict) and body.get("message"):
+            return f"{cls.error_words(body)} (HTTP {status})"
+        text = " ".join(str(getattr(response, "text", "") or "").split())[:200]
+        return f"{text or 'no error text'} (HTTP {status})"
+
     @staticmethod
-    def error_message(response: t.Any) -> str:
-        """Return the registrar's own error text from a failed ApiResponse."""
-        return default_error_message(response)
+    def error_words(body: dict[str, t.Any]) -> str:
+        """The registrar's words in an error body that has a ``message``."""
+        return str(body["message"])
 
     def secrets(self) -> list[str]:
         """The values of every secret option given, to keep out of messages."""
@@ -397,24 +367,130 @@ class Registrar(abc.ABC):
     ) -> RegistrarError:
         """Map a failed call to the error class an operator can act on."""
         if status in (401, 403):
-            return AuthenticationError(
-                f"credentials refused (HTTP {status}): {message}",
-                status=status,
-                registrar=self.label,
-            )
+            return self.refused(message, status)
         if status == 404 and domain:
-            return DomainNotFoundError(
-                f"domain {domain} not found in this account (HTTP 404): {message}",
-                status=status,
-                registrar=self.label,
-            )
+            return self.unknown_domain(domain, message, status)
         return RegistrarError(message, status=status, registrar=self.label)
+
+    def refused(self, message: str, status: t.Any = None) -> AuthenticationError:
+        """The error for credentials the registrar refused, quoting its words."""
+        return AuthenticationError(
+            f"credentials refused: {message}", status=status, registrar=self.label
+        )
+
+    def unknown_domain(
+        self,
+        domain: str,
+        message: str,
+        status: t.Any = None,
+        where: str = "in this account",
+    ) -> DomainNotFoundError:
+        """The error for a domain the registrar does not know ``where``."""
+        return DomainNotFoundError(
+            f"domain {domain} not found {where}: {message}",
+            status=status,
+            registrar=self.label,
+        )
 
     # -- records ------------------------------------------------------------
 
     @abc.abstractmethod
     def list_records(self, domain: str) -> list[RegistrarRecord]:
         """Return the domain's DS set as the registrar holds it."""
+
+    def key_entry(
+        self,
+        domain: str,
+        entry_id: t.Any,
+        key: t.Mapping[str, t.Any],
+        registry_ds: t.Mapping[str, t.Any] | None = None,
+        what: str = "DNSSEC key",
+    ) -> RegistrarRecord:
+        """Return one listed key of a registrar that takes DNSKEY data.
+
+        ``key`` holds the ``flags``, ``algorithm`` and ``public_key`` it lists;
+        ``registry_ds`` the ``key_tag``, ``digest_type`` and ``digest`` it
+        computed, when it shows them.  Without a digest the SHA-256 DS is
+        computed from the key.  Raises RegistrarError naming the entry.
+        """
+        ds_fields = registry_ds or {}
+        try:
+            dnskey = parse_dnskey(dict(key))
+            if ds_fields.get("digest") and ds_fields.get("digest_type") is not None:
+                tag = ds_fields.get("key_tag")
+                ds = parse_ds(
+                    {
+                        "key_tag": dnskey.key_tag if tag is None else tag,
+                        "algorithm": dnskey.algorithm,
+                        "digest_type": ds_fields["digest_type"],
+                        "digest": ds_fields["digest"],
+                    }
+                )
+            else:
+                ds = make_ds(domain, dnskey, 2)
+        except RecordError as exc:
+            raise RegistrarError(
+                f"cannot read {what} {entry_id} of {domain}: {exc}",
+                registrar=self.label,
+            ) from None
+        return RegistrarRecord(
+            ds=ds,
+            dnskey=dnskey,
+            record_id=None if entry_id is None else str(entry_id),
+        )
+
+    def ds_entry(
+        self, domain: str, entry: t.Any, fields: tuple[str, str, str, str]
+    ) -> DSRecord:
+        """Return the DS of one listed entry of a registrar that takes DS data.
+
+        ``fields`` name the members that hold the key tag, the algorithm, the
+        digest type and the digest.  Raises RegistrarError when unreadable.
+        """
+        try:
+            if not isinstance(entry, t.Mapping):
+                raise RecordError(f"not an object: {entry!r}")
+            values = [entry.get(name) for name in fields]
+            return parse_ds(
+                dict(zip(("key_tag", "algorithm", "digest_type", "digest"), values))
+            )
+        except RecordError as exc:
+            raise RegistrarError(
+                f"cannot read a DS record of {domain} from the answer: {exc}",
+                registrar=self.label,
+            ) from None
+
+    def key_of(self, record: RegistrarRecord) -> DNSKEY:
+        """The key to send, for registrars that take DNSKEY data."""
+        if record.dnskey is None:
+            raise RegistrarError(
+                f"{self.label} takes DNSKEY data, and {record.describe()} "
+                "carries no key",
+                registrar=self.label,
+            )
+        return record.dnskey
+
+    def ds_of(self, record: RegistrarRecord) -> DSRecord:
+        """The DS to send, for registrars that take DS data."""
+        if record.ds is None:
+            raise RegistrarError(
+                f"{self.label} takes DS data; no DS was given", registrar=self.label
+            )
+        return record.ds
+
+    def listed_id(self, domain: str, record: RegistrarRecord) -> str:
+        """The registrar's id of an entry, read from a fresh listing if unknown."""
+        if record.record_id is not None:
+            return record.record_id
+        for entry in self.list_records(domain):
+            same_key = record.dnskey is not None and entry.dnskey == record.dnskey
+            same_ds = record.ds is not None and entry.ds == record.ds
+            if (same_key or same_ds) and entry.record_id is not None:
+                return entry.record_id
+        raise RegistrarError(
+            f"{record.describe()} is not among the DNSSEC keys of {domain}",
+            registrar=self.label,
+        )
 
     def add_record(self, domain: str, record: RegistrarRecord) -> None:
         """Add one DS (or DNSKEY) to the domain at the registrar."""
@@ -476,7 +552,57 @@ class Registrar(abc.ABC):
             self.sleep(min(pause, remaining))
             pause = min(pause * 2, max_interval)
 
+    def wait_until_done(
+        self,
+        what: str,
+        read: t.Callable[[], t.Any],
+        status_key: str,
+        done: t.Collection[str],
+        failed: t.Collection[str],
+        reason_key: str,
+        first: t.Any = None,
+    ) -> None:
+        """Poll an asynchronous operation until its status is one of ``done``.
+
+        ``read`` returns the operation as the registrar shows it (a mapping);
+        ``first`` is the operation as the write returned it, judged before the
+        first read.  Statuses compare case-insensitively.  Raises RegistrarError
+        quoting the operation's ``reason_key`` when its status is one of
+        ``failed``, and OperationTimeoutError as ``wait_operation`` does.
+        """
+        done_states = {state.upper() for state in done}
+        failed_states = {state.upper() for state in failed}
+        latest = [] if first is None else [first]
+
+        def judge(operation: t.Any) -> bool:
+            if not isinstance(operation, t.Mapping):
+                operation = {}
+            status = str(operation.get(status_key) or "")
+            if status.upper() in failed_states:
+                reason = operation.get(reason_key) or "no reason given"
+                raise RegistrarError(
+                    f"{what} ended in {status}: {reason}", registrar=self.label
+                )
+            return status.upper() in done_states
+
+        def poll() -> bool:
+            if latest and judge(latest.pop()):
+                return True
+            return judge(read())
+
+        self.wait_operation(poll, what)
+
 
 def ds_record(ds: DSRecord, record_id: str | None = None) -> RegistrarRecord:
     """Return a RegistrarRecord holding one DS."""
     return RegistrarRecord(ds=ds, record_id=record_id)
+
+
+def bare_domain(domain: str) -> str:
+    """The domain as registrar APIs spell it: lower case, no final dot."""
+    return domain.rstrip(".").lower()
+
+
+def quoted_domain(domain: str) -> str:
+    """The domain as one segment of an API path."""
+    return quote(bare_domain(domain), safe="")

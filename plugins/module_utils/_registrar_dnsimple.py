@@ -26,8 +26,6 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnsimple import (
     normalize_api_url,
 )
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
-    AuthenticationError,
-    DomainNotFoundError,
     Registrar,
     RegistrarError,
     RegistrarRecord,
@@ -75,15 +73,13 @@ class DnsimpleRegistrar(Registrar):
     def _error(self, exc: DnsimpleError, domain: str) -> RegistrarError:
         message = self.redact(exc.message)
         if isinstance(exc, DnsimpleAuthenticationError):
-            return AuthenticationError(
-                f"credentials refused: {message}", exc.status, self.label
-            )
+            return self.refused(message, exc.status)
         if isinstance(exc, DnsimpleNotFoundError):
-            return DomainNotFoundError(
-                f"domain {domain} not found among the domains registered at "
-                f"DNSimple in this account: {message}",
+            return self.unknown_domain(
+                domain,
+                message,
                 exc.status,
-                self.label,
+                where="among the domains registered at DNSimple in this account",
             )
         return RegistrarError(message, exc.status, self.label)
 
@@ -99,11 +95,7 @@ class DnsimpleRegistrar(Registrar):
         ]
 
     def add_record(self, domain: str, record: RegistrarRecord) -> None:
-        ds = record.ds
-        if ds is None:
-            raise RegistrarError(
-                "DNSimple takes DS data; no DS was given", registrar=self.label
-            )
+        ds = self.ds_of(record)
         public_key = record.dnskey.public_key if record.dnskey else None
         self._run(
             f"add DS {ds.to_text()}",

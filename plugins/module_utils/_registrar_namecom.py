@@ -18,19 +18,16 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import quote
 
-from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
-    RecordError,
-    parse_ds,
-)
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     Registrar,
     RegistrarError,
     RegistrarRecord,
+    bare_domain,
+    quoted_domain,
 )
 
-
-def _domain(domain: str) -> str:
-    return quote(domain.rstrip(".").lower(), safe="")
+# The members of a Name.com DNSSEC record that hold the DS fields.
+DS_FIELDS = ("keyTag", "algorithm", "digestType", "digest")
 
 
 class NameComRegistrar(Registrar):
@@ -46,21 +43,16 @@ class NameComRegistrar(Registrar):
         return {"auth": (self.params["namecom_username"], self.params["namecom_token"])}
 
     @staticmethod
-    def error_message(response: t.Any) -> str:
-        """Return Name.com's own words: ``message`` and, when given, ``details``."""
-        body = getattr(response, "json", None)
-        status = getattr(response, "status", None)
-        if isinstance(body, dict) and body.get("message"):
-            text = str(body["message"])
-            details = body.get("details")
-            if details and str(details) not in text:
-                text = f"{text}: {details}"
-            return f"{text} (HTTP {status})"
-        text = " ".join(str(getattr(response, "text", "") or "").split())[:200]
-        return f"{text or 'no error text'} (HTTP {status})"
+    def error_words(body: dict[str, t.Any]) -> str:
+        """Name.com's ``message`` and, when given, its ``details``."""
+        text = str(body["message"])
+        details = body.get("details")
+        if details and str(details) not in text:
+            text = f"{text}: {details}"
+        return text
 
     def _path(self, domain: str, digest: str | None = None) -> str:
-        path = f"/core/v1/domains/{_domain(domain)}/dnssec"
+        path = f"/core/v1/domains/{quoted_domain(domain)}/dnssec"
         if digest is not None:
             path += "/" + quote(digest, safe="")
         return path
@@ -83,38 +75,23 @@ class NameComRegistrar(Registrar):
                 status=response.status,
                 registrar=self.label,
             )
-        return [self._record(domain, entry) for entry in entries]
-
-    def _record(self, domain: str, entry: t.Any) -> RegistrarRecord:
-        try:
-            ds = parse_ds(
-                {
-                    "key_tag": entry.get("keyTag"),
-                    "algorithm": entry.get("algorithm"),
-                    "digest_type": entry.get("digestType"),
-                    "digest": entry.get("digest"),
-                }
-            )
-        except (RecordError, AttributeError) as exc:
-            raise RegistrarError(
-                f"cannot read a DS record of {domain} from the answer: {exc}",
-                registrar=self.label,
-            ) from None
         # Deletion goes by the digest exactly as Name.com spells it.
-        return RegistrarRecord(ds=ds, record_id=str(entry.get("digest")))
+        return [
+            RegistrarRecord(
+                ds=self.ds_entry(domain, entry, DS_FIELDS),
+                record_id=str(entry.get("digest")),
+            )
+            for entry in entries
+        ]
 
     def add_record(self, domain: str, record: RegistrarRecord) -> None:
-        ds = record.ds
-        if ds is None:
-            raise RegistrarError(
-                "Name.com takes DS data; no DS was given", registrar=self.label
-            )
+        ds = self.ds_of(record)
         self.request(
             "POST",
             self._path(domain),
             summary=f"add DS {ds.to_text()}",
             json={
-                "domainName": domain.rstrip(".").lower(),
+                "domainName": bare_domain(domain),
                 "keyTag": ds.key_tag,
                 "algorithm": ds.algorithm,
                 "digestType": ds.digest_type,

@@ -28,12 +28,11 @@ import time
 import typing as t
 from urllib.parse import quote
 
-from ._dnssec import RecordError, make_ds, parse_dnskey
-from ._registrar import (
-    AuthenticationError,
+from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     Registrar,
     RegistrarError,
     RegistrarRecord,
+    quoted_domain,
 )
 
 OVH_ENDPOINTS = {
@@ -109,10 +108,6 @@ class OvhSignature:
         return request
 
 
-def _service(domain: str) -> str:
-    return quote(domain.rstrip(".").lower(), safe="")
-
-
 class OvhRegistrar(Registrar):
     """OVHcloud as registrar: the DS set replaced whole, then a task polled."""
 
@@ -130,12 +125,10 @@ class OvhRegistrar(Registrar):
     def __init__(
         self,
         params: t.Mapping[str, t.Any],
-        http: t.Any = None,
-        sleep: t.Callable[[float], None] = time.sleep,
-        clock: t.Callable[[], float] = time.monotonic,
         wall_clock: t.Callable[[], float] = time.time,
+        **kwargs: t.Any,
     ) -> None:
-        super().__init__(params, http=http, sleep=sleep, clock=clock)
+        super().__init__(params, **kwargs)
         self.signer = OvhSignature(
             str(params["ovh_application_key"]),
             str(params["ovh_application_secret"]),
@@ -162,28 +155,17 @@ class OvhRegistrar(Registrar):
         return {"auth": self.signer}
 
     @staticmethod
-    def error_message(response: t.Any) -> str:
-        """Return OVHcloud's own words: ``message`` and its ``errorCode`` or class."""
-        body = getattr(response, "json", None)
-        status = getattr(response, "status", None)
-        if isinstance(body, dict) and body.get("message"):
-            code = body.get("errorCode") or body.get("class")
-            text = str(body["message"])
-            if code:
-                text += f" [{code}]"
-            return f"{text} (HTTP {status})"
-        text = " ".join(str(getattr(response, "text", "") or "").split())[:200]
-        return f"{text or 'no error text'} (HTTP {status})"
+    def error_words(body: dict[str, t.Any]) -> str:
+        """OVHcloud's ``message``, followed by its ``errorCode`` or class."""
+        code = body.get("errorCode") or body.get("class")
+        text = str(body["message"])
+        return f"{text} [{code}]" if code else text
 
     def error_for(
         self, status: int | None, message: str, domain: str = ""
     ) -> RegistrarError:
         if any(f"[{code}]" in message for code in AUTH_ERROR_CODES):
-            return AuthenticationError(
-                f"credentials refused (HTTP {status}): {message}",
-                status=status,
-                registrar=self.label,
-            )
+            return self.refused(message, status)
         return super().error_for(status, message, domain)
 
     # -- clock --------------------------------------------------------------
@@ -208,7 +190,7 @@ class OvhRegistrar(Registrar):
 
     def list_records(self, domain: str) -> list[RegistrarRecord]:
         self._sync_time()
-        base = f"/domain/{_service(domain)}/dsRecord"
+        base = f"/domain/{quoted_domain(domain)}/dsRecord"
         response = self.request(
             "GET", base, summary=f"list the DS record ids of {domain}", domain=domain
         )
@@ -227,57 +209,39 @@ class OvhRegistrar(Registrar):
                 summary=f"read DS record {key_id} of {domain}",
                 domain=domain,
             ).json
-            if isinstance(entry, dict) and entry.get("status") in KEY_GONE:
-                continue
-            records.append(self._record(domain, key_id, entry))
-        return records
-
-    def _record(self, domain: str, key_id: t.Any, entry: t.Any) -> RegistrarRecord:
-        if not isinstance(entry, dict):
-            raise RegistrarError(
-                f"unexpected DS record {key_id} of {domain}: {entry!r}",
-                registrar=self.label,
-            )
-        try:
-            key = parse_dnskey(
-                {
-                    "flags": entry.get("flags", 257),
-                    "algorithm": entry.get("algorithm"),
-                    "public_key": entry.get("publicKey"),
-                }
-            )
-            ds = make_ds(domain, key, 2)
-        except RecordError as exc:
-            raise RegistrarError(
-                f"cannot read DS record {key_id} of {domain}: {exc}",
-                registrar=self.label,
-            ) from None
-        return RegistrarRecord(
-            ds=ds, dnskey=key, record_id=str(entry.get("id", key_id))
-        )
-
-    def replace_records(self, domain: str, records: list[RegistrarRecord]) -> None:
-        keys = []
-        for record in records:
-            if record.dnskey is None:
+            if not isinstance(entry, dict):
                 raise RegistrarError(
-                    "OVHcloud takes DNSKEY data, and "
-                    f"{record.describe()} carries no key",
+                    f"unexpected DS record {key_id} of {domain}: {entry!r}",
                     registrar=self.label,
                 )
-            keys.append(
-                {
-                    "algorithm": record.dnskey.algorithm,
-                    "flags": record.dnskey.flags,
-                    "publicKey": record.dnskey.public_key,
-                    "tag": record.dnskey.key_tag,
-                }
+            if entry.get("status") in KEY_GONE:
+                continue
+            # OVHcloud lists no digest: the SHA-256 DS is computed from the key.
+            key = {
+                "flags": entry.get("flags", 257),
+                "algorithm": entry.get("algorithm"),
+                "public_key": entry.get("publicKey"),
+            }
+            records.append(
+                self.key_entry(domain, entry.get("id", key_id), key, what="DS record")
             )
+        return records
+
+    def replace_records(self, domain: str, records: list[RegistrarRecord]) -> None:
+        keys = [
+            {
+                "algorithm": key.algorithm,
+                "flags": key.flags,
+                "publicKey": key.public_key,
+                "tag": key.key_tag,
+            }
+            for key in (self.key_of(record) for record in records)
+        ]
         self._sync_time()
         tags = ", ".join(str(key["tag"]) for key in keys) or "none"
         response = self.request(
             "POST",
-            f"/domain/{_service(domain)}/dsRecord",
+            f"/domain/{quoted_domain(domain)}/dsRecord",
             summary=f"replace the DS set of {domain} (key tags: {tags})",
             json={"keys": keys},
             expected=(200, 201),
@@ -295,32 +259,15 @@ class OvhRegistrar(Registrar):
     def wait_task(self, domain: str, task: dict[str, t.Any]) -> None:
         """Poll the task until it is done; RegistrarError when it fails."""
         task_id = task["id"]
-        path = f"/domain/{_service(domain)}/task/{quote(str(task_id), safe='')}"
-        state = {"task": task}
-
-        def finished() -> bool:
-            current = state["task"]
-            status = str(current.get("status", "")).lower()
-            if status in TASK_DONE:
-                return True
-            if status in TASK_FAILED:
-                comment = current.get("comment") or "no comment"
-                raise RegistrarError(
-                    f"task {task_id} ({current.get('function', 'DS update')}) of "
-                    f"{domain} ended in {status}: {comment}",
-                    registrar=self.label,
-                )
-            return False
-
-        def poll() -> bool:
-            if finished():
-                return True
-            state["task"] = (
-                self.request(
-                    "GET", path, summary=f"poll task {task_id} of {domain}"
-                ).json
-                or {}
-            )
-            return finished()
-
-        self.wait_operation(poll, f"OVHcloud task {task_id} (DS update of {domain})")
+        path = f"/domain/{quoted_domain(domain)}/task/{quote(str(task_id), safe='')}"
+        self.wait_until_done(
+            f"OVHcloud task {task_id} (DS update of {domain})",
+            lambda: self.request(
+                "GET", path, summary=f"poll task {task_id} of {domain}"
+            ).json,
+            status_key="status",
+            done=TASK_DONE,
+            failed=TASK_FAILED,
+            reason_key="comment",
+            first=task,
+        )

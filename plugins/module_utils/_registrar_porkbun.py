@@ -19,28 +19,20 @@ Answers carry ``{"status": "SUCCESS"}`` or ``{"status": "ERROR", "message"}``.
 from __future__ import annotations
 
 import typing as t
-from urllib.parse import quote
 
-from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
-    RecordError,
-    parse_ds,
-)
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
-    AuthenticationError,
-    DomainNotFoundError,
     Registrar,
     RegistrarError,
     RegistrarRecord,
+    quoted_domain,
 )
 
 API_PATH = "/api/json/v3"
+# The members of a Porkbun DNSSEC record that hold the DS fields.
+DS_FIELDS = ("keyTag", "alg", "digestType", "digest")
 
 _AUTH_WORDS = ("invalid api key", "api key", "not opted in", "api access")
 _DOMAIN_WORDS = ("invalid domain", "domain not found", "not found", "does not exist")
-
-
-def _domain(domain: str) -> str:
-    return quote(domain.rstrip(".").lower(), safe="")
 
 
 class PorkbunRegistrar(Registrar):
@@ -52,31 +44,15 @@ class PorkbunRegistrar(Registrar):
     default_api_url = "https://api.porkbun.com"
     required_options = ("porkbun_api_key", "porkbun_secret_api_key")
 
-    @staticmethod
-    def error_message(response: t.Any) -> str:
-        """Return Porkbun's own words: the ``message`` of an ERROR answer."""
-        body = getattr(response, "json", None)
-        status = getattr(response, "status", None)
-        if isinstance(body, dict) and body.get("message"):
-            return f"{body['message']} (HTTP {status})"
-        text = " ".join(str(getattr(response, "text", "") or "").split())[:200]
-        return f"{text or 'no error text'} (HTTP {status})"
-
     def error_for(
         self, status: int | None, message: str, domain: str = ""
     ) -> RegistrarError:
         # Porkbun answers 400 for refused keys and unknown domains alike.
         lowered = message.lower()
         if status in (400, 401, 403) and any(word in lowered for word in _AUTH_WORDS):
-            return AuthenticationError(
-                f"credentials refused: {message}", status=status, registrar=self.label
-            )
+            return self.refused(message, status)
         if status in (400, 404) and any(word in lowered for word in _DOMAIN_WORDS):
-            return DomainNotFoundError(
-                f"domain {domain} not found in this account: {message}",
-                status=status,
-                registrar=self.label,
-            )
+            return self.unknown_domain(domain, message, status)
         return super().error_for(status, message, domain)
 
     def _body(self, **fields: t.Any) -> dict[str, t.Any]:
@@ -90,7 +66,7 @@ class PorkbunRegistrar(Registrar):
     def _call(
         self, action: str, domain: str, summary: str, suffix: str = "", **fields: t.Any
     ) -> t.Any:
-        path = f"{API_PATH}/dns/{action}/{_domain(domain)}{suffix}"
+        path = f"{API_PATH}/dns/{action}/{quoted_domain(domain)}{suffix}"
         response = self.request(
             "POST",
             path,
@@ -123,31 +99,14 @@ class PorkbunRegistrar(Registrar):
                 "'records' is neither an object nor a list",
                 registrar=self.label,
             )
-        return [self._record(domain, entry) for entry in entries]
-
-    def _record(self, domain: str, entry: t.Any) -> RegistrarRecord:
-        try:
-            ds = parse_ds(
-                {
-                    "key_tag": entry.get("keyTag"),
-                    "algorithm": entry.get("alg"),
-                    "digest_type": entry.get("digestType"),
-                    "digest": entry.get("digest"),
-                }
-            )
-        except (RecordError, AttributeError) as exc:
-            raise RegistrarError(
-                f"cannot read a DS record of {domain} from the answer: {exc}",
-                registrar=self.label,
-            ) from None
-        return RegistrarRecord(ds=ds, record_id=str(ds.key_tag))
+        records = []
+        for entry in entries:
+            ds = self.ds_entry(domain, entry, DS_FIELDS)
+            records.append(RegistrarRecord(ds=ds, record_id=str(ds.key_tag)))
+        return records
 
     def add_record(self, domain: str, record: RegistrarRecord) -> None:
-        ds = record.ds
-        if ds is None:
-            raise RegistrarError(
-                "Porkbun takes DS data; no DS was given", registrar=self.label
-            )
+        ds = self.ds_of(record)
         self._call(
             "createDnssecRecord",
             domain,

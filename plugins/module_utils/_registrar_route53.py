@@ -17,18 +17,19 @@ retries throttling and server errors; the service lives in ``us-east-1`` only.
 
 from __future__ import annotations
 
-import time
 import typing as t
 
-from ._dnssec import RecordError, make_ds, parse_dnskey, parse_ds
-from ._registrar import (
+from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     AuthenticationError,
-    DomainNotFoundError,
     Registrar,
     RegistrarError,
     RegistrarRecord,
+    bare_domain,
 )
-from ._version import COLLECTION_NAME, COLLECTION_VERSION
+from ansible_collections.dnsops.dnssec.plugins.module_utils._version import (
+    COLLECTION_NAME,
+    COLLECTION_VERSION,
+)
 
 try:
     import boto3
@@ -62,10 +63,6 @@ OPERATION_DONE = ("SUCCESSFUL",)
 OPERATION_FAILED = ("ERROR", "FAILED")
 
 
-def _domain_name(domain: str) -> str:
-    return domain.rstrip(".").lower()
-
-
 class Route53Registrar(Registrar):
     """AWS Route 53 Domains as registrar: asynchronous per-key operations."""
 
@@ -75,14 +72,9 @@ class Route53Registrar(Registrar):
     default_api_url = "https://route53domains.us-east-1.amazonaws.com"
 
     def __init__(
-        self,
-        params: t.Mapping[str, t.Any],
-        http: t.Any = None,
-        sleep: t.Callable[[float], None] = time.sleep,
-        clock: t.Callable[[], float] = time.monotonic,
-        client: t.Any = None,
+        self, params: t.Mapping[str, t.Any], client: t.Any = None, **kwargs: t.Any
     ) -> None:
-        super().__init__(params, http=http, sleep=sleep, clock=clock)
+        super().__init__(params, **kwargs)
         self._client = client
 
     @property
@@ -178,16 +170,10 @@ class Route53Registrar(Registrar):
     ) -> RegistrarError:
         text = self.redact(f"{code}: {message} (HTTP {status}, {operation})")
         if code in AUTH_ERROR_CODES:
-            return AuthenticationError(
-                f"credentials refused: {text}", status=status, registrar=self.label
-            )
+            return self.refused(text, status)
         # GetDomainDetail has no input but the domain name.
         if operation == "GetDomainDetail" and code == "InvalidInput":
-            return DomainNotFoundError(
-                f"domain {domain} not found in this account: {text}",
-                status=status,
-                registrar=self.label,
-            )
+            return self.unknown_domain(domain, text, status)
         return RegistrarError(text, status=status, registrar=self.label)
 
     # -- records ------------------------------------------------------------
@@ -198,54 +184,34 @@ class Route53Registrar(Registrar):
             "get_domain_detail",
             f"read the DNSSEC keys of {domain}",
             domain=domain,
-            DomainName=_domain_name(domain),
+            DomainName=bare_domain(domain),
         )
-        return [self._record(domain, key) for key in detail.get("DnssecKeys") or []]
-
-    def _record(self, domain: str, entry: dict[str, t.Any]) -> RegistrarRecord:
-        try:
-            key = parse_dnskey(
+        return [
+            self.key_entry(
+                domain,
+                entry.get("Id"),
                 {
                     "flags": entry.get("Flags", 257),
                     "algorithm": entry.get("Algorithm"),
                     "public_key": entry.get("PublicKey"),
-                }
+                },
+                {
+                    "key_tag": entry.get("KeyTag"),
+                    "digest_type": entry.get("DigestType"),
+                    "digest": entry.get("Digest"),
+                },
             )
-            if entry.get("Digest") and entry.get("DigestType") is not None:
-                ds = parse_ds(
-                    {
-                        "key_tag": entry.get("KeyTag", key.key_tag),
-                        "algorithm": key.algorithm,
-                        "digest_type": entry["DigestType"],
-                        "digest": entry["Digest"],
-                    }
-                )
-            else:
-                ds = make_ds(domain, key, 2)
-        except RecordError as exc:
-            raise RegistrarError(
-                f"cannot read DNSSEC key {entry.get('Id')} of {domain}: {exc}",
-                registrar=self.label,
-            ) from None
-        record_id = entry.get("Id")
-        return RegistrarRecord(
-            ds=ds, dnskey=key, record_id=None if record_id is None else str(record_id)
-        )
+            for entry in detail.get("DnssecKeys") or []
+        ]
 
     def add_record(self, domain: str, record: RegistrarRecord) -> None:
-        key = record.dnskey
-        if key is None:
-            raise RegistrarError(
-                "Route 53 Domains takes DNSKEY data, and "
-                f"{record.describe()} carries no key",
-                registrar=self.label,
-            )
+        key = self.key_of(record)
         result = self.call(
             "AssociateDelegationSignerToDomain",
             "associate_delegation_signer_to_domain",
             f"add DNSKEY {key.key_tag} (algorithm {key.algorithm}) to {domain}",
             domain=domain,
-            DomainName=_domain_name(domain),
+            DomainName=bare_domain(domain),
             SigningAttributes={
                 "Algorithm": key.algorithm,
                 "Flags": key.flags,
@@ -255,28 +221,17 @@ class Route53Registrar(Registrar):
         self.wait_for(domain, result.get("OperationId"), f"adding DNSKEY {key.key_tag}")
 
     def remove_record(self, domain: str, record: RegistrarRecord) -> None:
-        record_id = record.record_id or self._find_id(domain, record)
+        record_id = self.listed_id(domain, record)
         result = self.call(
             "DisassociateDelegationSignerFromDomain",
             "disassociate_delegation_signer_from_domain",
             f"remove {record.describe()} (id {record_id}) from {domain}",
             domain=domain,
-            DomainName=_domain_name(domain),
+            DomainName=bare_domain(domain),
             Id=record_id,
         )
         self.wait_for(
             domain, result.get("OperationId"), f"removing DNSSEC key {record_id}"
-        )
-
-    def _find_id(self, domain: str, record: RegistrarRecord) -> str:
-        for entry in self.list_records(domain):
-            same_key = record.dnskey is not None and entry.dnskey == record.dnskey
-            same_ds = record.ds is not None and entry.ds == record.ds
-            if (same_key or same_ds) and entry.record_id is not None:
-                return entry.record_id
-        raise RegistrarError(
-            f"{record.describe()} is not among the DNSSEC keys of {domain}",
-            registrar=self.label,
         )
 
     def wait_for(self, domain: str, operation_id: t.Any, what: str) -> None:
@@ -286,26 +241,16 @@ class Route53Registrar(Registrar):
                 f"Route 53 Domains returned no operation id for {what} on {domain}",
                 registrar=self.label,
             )
-
-        def poll() -> bool:
-            detail = self.call(
+        self.wait_until_done(
+            f"Route 53 Domains operation {operation_id} ({what} on {domain})",
+            lambda: self.call(
                 "GetOperationDetail",
                 "get_operation_detail",
                 f"poll operation {operation_id} ({what} on {domain})",
                 OperationId=operation_id,
-            )
-            status = str(detail.get("Status", "")).upper()
-            if status in OPERATION_DONE:
-                return True
-            if status in OPERATION_FAILED:
-                message = detail.get("Message") or "no message"
-                raise RegistrarError(
-                    f"operation {operation_id} ({what} on {domain}) ended in "
-                    f"{status}: {message}",
-                    registrar=self.label,
-                )
-            return False
-
-        self.wait_operation(
-            poll, f"Route 53 Domains operation {operation_id} ({what} on {domain})"
+            ),
+            status_key="Status",
+            done=OPERATION_DONE,
+            failed=OPERATION_FAILED,
+            reason_key="Message",
         )
