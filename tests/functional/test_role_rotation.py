@@ -54,6 +54,7 @@ WRAPPER = """---
                      | zip(groups['dnsops_dnssec_rotate'] | default([])
                            | map('extract', hostvars) | map(attribute='rotation_result', default={}))) | to_json }}"
         mode: "0600"
+      check_mode: false
 """
 
 
@@ -275,11 +276,13 @@ class Player:
         )
         return env
 
-    def start(self, **extra: t.Any) -> tuple[subprocess.Popen, pathlib.Path]:
+    def start(
+        self, *flags: str, **extra: t.Any
+    ) -> tuple[subprocess.Popen, pathlib.Path]:
         self.runs += 1
         result_file = self.workdir / f"result-{self.runs}.json"
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            self.command(extra, result_file),
+            self.command(extra, result_file) + list(flags),
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -295,8 +298,8 @@ class Player:
             run.results = json.loads(result_file.read_text())
         return run
 
-    def play(self, **extra: t.Any) -> Run:
-        return self.finish(*self.start(**extra))
+    def play(self, *flags: str, **extra: t.Any) -> Run:
+        return self.finish(*self.start(*flags, **extra))
 
 
 def parent_ds(lab: t.Any, zone: str) -> dict[str, list[str]]:
@@ -639,3 +642,23 @@ def test_stuck_rotation_fails_before_the_window_ends(rotation_lab, player_for):
     assert "is stuck in phase rotation_started" in stuck.output, stuck.output
     assert "add it in the registrar web form" in stuck.output, stuck.output
     assert stuck.changed == 0
+
+
+def test_check_mode_writes_nothing(rotation_lab, player_for):
+    lab = rotation_lab
+    zone = lab.children[1]
+    player = player_for("gandi", zone)
+    before = player.registrar.ds_texts()
+    lab.signer.start_rotation(zone)
+    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+    new = event_ds_text(state["new_ds"])
+
+    checked = player.play("--check")
+    assert not checked.failed, checked.output
+    assert checked.result(zone)["phase"] == "rotation_started", checked.output
+    assert checked.result(zone)["added"] == [new], "check mode tells what it would add"
+    assert player.registrar.ds_texts() == before
+    assert player.registrar.sim.writes() == []
+    assert all(new not in ds_set for ds_set in parent_ds(lab, zone).values())
+    assert not (player.lock_dir / f"{zone.rstrip('.')}.lock").exists()
+    rotate_rest(lab, player, zone)
