@@ -424,6 +424,21 @@ def test_rule10_refuses_an_algorithm_that_does_not_sign(world):
 # -- replace-the-set registrars ---------------------------------------------
 
 
+def racing(registrar, meanwhile):
+    """Run ``meanwhile`` right before the fresh read that precedes the write."""
+    original_list = registrar.list_records
+    reads = []
+
+    def racing_list(domain):
+        reads.append(domain)
+        if len(reads) == 2:
+            meanwhile()
+        return original_list(domain)
+
+    registrar.list_records = racing_list  # type: ignore[method-assign]
+    return reads
+
+
 def test_replace_keeps_a_record_added_between_read_and_write(world):
     world["child"] = child_view(keys=(OLD, NEW, STRAY), signing=(OLD, NEW, STRAY))
     world["parent"] = parent_view([OLD_DS, NEW_DS], [OLD_DS, NEW_DS])
@@ -432,17 +447,10 @@ def test_replace_keeps_a_record_added_between_read_and_write(world):
         takes="dnskey",
         replaces=True,
     )
-    original_list = registrar.list_records
-    reads = []
-
-    def racing_list(domain):
-        reads.append(domain)
-        if len(reads) == 2:
-            # Someone else adds a key after the plan was made.
-            registrar.store.append(RegistrarRecord(dnskey=STRAY))
-        return original_list(domain)
-
-    registrar.list_records = racing_list  # type: ignore[method-assign]
+    # Someone else adds a key after the plan was made.
+    reads = racing(
+        registrar, lambda: registrar.store.append(RegistrarRecord(dnskey=STRAY))
+    )
     result = run(registrar, [Wanted(dnskey=OLD)], state="absent")
     replaced = [call[1] for call in registrar.writes if call[0] == "replace"][0]
     assert {record.dnskey.key_tag for record in replaced} == {
@@ -461,19 +469,15 @@ def test_replace_rejudges_the_fresh_set(world):
         takes="dnskey",
         replaces=True,
     )
-    original_list = registrar.list_records
-    reads = []
 
-    def racing_list(domain):
-        reads.append(domain)
-        if len(reads) == 2:
-            # Someone else removed the new key since the plan.
-            registrar.store = [RegistrarRecord(dnskey=OLD)]
-        return original_list(domain)
+    def remove_new():
+        # Someone else removed the new key since the plan.
+        registrar.store = [RegistrarRecord(dnskey=OLD)]
 
-    registrar.list_records = racing_list  # type: ignore[method-assign]
+    reads = racing(registrar, remove_new)
     with pytest.raises(SafetyError, match="DESIGN rule 1"):
         run(registrar, [Wanted(dnskey=OLD)], state="absent")
+    assert len(reads) == 2
     assert registrar.writes == []
 
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
-    make_ds,
-    parse_dnskey,
-)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import make_ds
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     RegistrarError,
     RegistrarRecord,
@@ -17,11 +14,10 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar_manual import (
     ManualRegistrar,
 )
-
-KEY = parse_dnskey(
-    "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
-    "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="
+from ansible_collections.dnsops.dnssec.tests.unit.plugins.module_utils.registrar_transport import (
+    KEY,
 )
+
 DS = make_ds("example.com.", KEY)
 
 
@@ -48,6 +44,5 @@ def test_instructions_give_the_web_form_fields():
 
 
 def test_manual_has_no_api_to_read():
-    assert ManualRegistrar.has_api is False
     with pytest.raises(RegistrarError):
         ManualRegistrar({}).list_records("example.com")

@@ -9,11 +9,7 @@ import json
 import typing as t
 
 import pytest
-import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.dnsops.dnssec.plugins.module_utils import _http
 from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     make_ds,
     parse_dnskey,
@@ -29,6 +25,12 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar_ovh impor
     OvhRegistrar,
     OvhSignature,
 )
+from ansible_collections.dnsops.dnssec.tests.unit.plugins.module_utils.registrar_transport import (
+    KEY,
+    Clock,
+    assert_quotes,
+    install,
+)
 
 APP_KEY = "7kbG7Bk7S9Nt7ZSV"
 APP_SECRET = "EXEgWIz07P0HYwtQDs7cNIqCiQaWSuHF"
@@ -37,10 +39,6 @@ BASE = "https://eu.api.ovh.com/1.0"
 DOMAIN = "example.com"
 LOCAL_TIME = 1_700_000_000
 SERVER_TIME = 1_700_000_005
-KEY = parse_dnskey(
-    "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
-    "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="
-)
 NEW_KEY = parse_dnskey(
     "257 3 13 oJMRESz5E4gYzS/q6XDrvU1qMPYIjCWzJaOau8XNEZeqCYKD5ar0IRd8"
     "KqXXFJkqmVfRvMGPmM1x8fGAa2XhSA=="
@@ -55,49 +53,8 @@ ENTRY = {
 }
 
 
-class Transport(BaseAdapter):
-    """A requests transport that answers from a queue and keeps each request."""
-
-    def __init__(self, *answers: tuple[int, t.Any]) -> None:
-        super().__init__()
-        self.answers = list(answers)
-        self.sent: list[requests.PreparedRequest] = []
-
-    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
-        self.sent.append(request)
-        status, body = self.answers.pop(0)
-        response = requests.Response()
-        response.status_code = status
-        response.url = request.url
-        response.request = request
-        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
-        response._content = json.dumps(body).encode()
-        response.encoding = "utf-8"
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def ovh(monkeypatch, *answers: tuple[int, t.Any], **params: t.Any):
-    transport = Transport(*answers)
-    session = requests.Session()
-    session.mount("https://", transport)
-    session.mount("http://", transport)
-    monkeypatch.setattr(_http.requests, "Session", lambda: session)
+    transport = install(monkeypatch, *answers)
     options = {
         "ovh_endpoint": "ovh-eu",
         "ovh_api_url": None,
@@ -133,11 +90,6 @@ def task(status: str, comment: t.Any = None) -> dict[str, t.Any]:
         "canCancel": False,
         "canRelaunch": False,
     }
-
-
-def test_declares_dnskey_input_and_replace_the_set():
-    assert OvhRegistrar.takes == "dnskey"
-    assert OvhRegistrar.replaces_set is True
 
 
 def test_signature_matches_the_documented_formula():
@@ -351,12 +303,8 @@ def test_errors_quote_ovh_and_never_a_secret(monkeypatch, status, body, error, t
     with pytest.raises(error) as caught:
         registrar.list_records(DOMAIN)
 
-    message = str(caught.value)
-    assert text in message
-    assert "OVHcloud" in message
-    for secret in (APP_KEY, APP_SECRET, CONSUMER):
-        assert secret not in message
-        assert secret not in repr(registrar.operations)
+    secrets = (APP_KEY, APP_SECRET, CONSUMER)
+    assert_quotes(caught.value, text, "OVHcloud", secrets, registrar.operations)
 
 
 def test_rate_limit_is_retried_with_a_fresh_signature(monkeypatch):
@@ -408,11 +356,3 @@ def test_unknown_endpoint_is_a_clear_error(monkeypatch):
         registrar.list_records(DOMAIN)
 
     assert transport.sent == []
-
-
-@pytest.mark.parametrize(
-    "missing", ["ovh_application_key", "ovh_application_secret", "ovh_consumer_key"]
-)
-def test_missing_credentials_fail_before_any_call(monkeypatch, missing):
-    with pytest.raises(AuthenticationError, match=missing):
-        ovh(monkeypatch, **{missing: None})

@@ -11,10 +11,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
-from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
-    make_ds,
-    parse_dnskey,
-)
+from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import make_ds
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     AuthenticationError,
     DomainNotFoundError,
@@ -25,15 +22,16 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
 from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar_route53 import (
     Route53Registrar,
 )
+from ansible_collections.dnsops.dnssec.tests.unit.plugins.module_utils.registrar_transport import (
+    KEY,
+    Clock,
+    assert_quotes,
+)
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 SESSION_TOKEN = "FwoGZXIvYXdzEJr-session-token-example"
 DOMAIN = "example.com"
-KEY = parse_dnskey(
-    "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
-    "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="
-)
 DS = make_ds(DOMAIN, KEY, 2)
 LISTED = {
     "Algorithm": 13,
@@ -45,19 +43,6 @@ LISTED = {
     "Id": "4c0e1ba2-7f1a-4b84-9b8f-0c5e0f2f3b8e",
 }
 OPERATION = "308c56712-faa4-40fe-94c8-b423069de3f6"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 PARAMS = {
@@ -91,11 +76,6 @@ def operation(status: str, message: str | None = None) -> dict[str, t.Any]:
     if message:
         detail["Message"] = message
     return detail
-
-
-def test_declares_dnskey_input_and_per_record_writes():
-    assert Route53Registrar.takes == "dnskey"
-    assert Route53Registrar.replaces_set is False
 
 
 def test_list_reads_dnssec_keys_with_the_registry_digest(route53):
@@ -256,11 +236,12 @@ def test_errors_quote_aws_and_never_a_secret(route53, method, code, status, erro
     with pytest.raises(error) as caught:
         registrar.list_records(DOMAIN)
 
-    text = str(caught.value)
-    assert f"{code}: AWS says {code}" in text
+    secrets = (ACCESS_KEY, SECRET_KEY)
+    words = f"{code}: AWS says {code}"
+    assert_quotes(
+        caught.value, words, "Route 53 Domains", secrets, registrar.operations
+    )
     assert caught.type is error
-    assert ACCESS_KEY not in text
-    assert SECRET_KEY not in text
     assert registrar.operations[0]["status"] == status
 
 
