@@ -28,9 +28,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def lab_net() -> int:
-    """Return ``DNSLAB_NET`` when set, else the first free lab network number."""
+    """Return ``DNSLAB_NET`` when set, else the first free lab network number.
+
+    Under pytest-xdist each worker searches from its own range (gw0 from 100,
+    gw1 from 120, ...), so two workers never race for the same number.
+    """
     if "DNSLAB_NET" in os.environ:
         return int(os.environ["DNSLAB_NET"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return free_net(100 + 20 * int(worker[2:]))
     return free_net()
 
 

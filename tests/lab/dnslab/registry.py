@@ -69,7 +69,7 @@ class Registry:
         is refused or does not show.
         """
         domain = _absolute(domain)
-        wanted = sorted(normalize_ds(text) for text in ds_texts)
+        wanted = sorted({normalize_ds(text) for text in ds_texts})
         update = self._update()
         update.delete(domain, "DS")
         for text in wanted:
