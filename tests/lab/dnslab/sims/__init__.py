@@ -20,7 +20,7 @@ SIMULATORS = {
     "porkbun": "porkbun:PorkbunSimulator",
     "gandi": "gandi:GandiSimulator",
     "ovh": "ovh:OvhSimulator",
-    "route53": "route53:Route53Simulator",
+    "route53": "route53:Route53DomainsSimulator",
 }
 
 
