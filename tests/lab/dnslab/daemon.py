@@ -166,7 +166,7 @@ class Daemon:
             print(json.dumps(state, indent=1), flush=True)
             while not self.done.is_set():
                 try:
-                    conn, _ = server.accept()
+                    conn = server.accept()[0]
                 except (TimeoutError, socket.timeout):
                     continue
                 threading.Thread(target=self._handle, args=(conn,), daemon=True).start()

@@ -90,7 +90,7 @@ def parse_mode(text: str) -> tuple[str, float]:
 
     Raises ValueError for anything else.
     """
-    mode, _, seconds = text.replace("=", ":").partition(":")
+    mode, _sep, seconds = text.replace("=", ":").partition(":")
     if mode not in MODES:
         raise ValueError(f"fault mode must be one of {', '.join(MODES)}: {text}")
     if mode == "delay":
