@@ -12,7 +12,16 @@ from __future__ import annotations
 import importlib
 import typing as t
 
-from ._base import ApiFailure, Request, Response, Simulator, ds_text, normalize_ds
+from ._base import (
+    ApiFailure,
+    DsSimulator,
+    KeySimulator,
+    Request,
+    Response,
+    Simulator,
+    ds_text,
+    normalize_ds,
+)
 
 # Registrar name -> "module:Class", loaded on demand.
 SIMULATORS = {
@@ -33,6 +42,8 @@ def simulator_class(name: str) -> t.Type[Simulator]:
 
 __all__ = [
     "ApiFailure",
+    "DsSimulator",
+    "KeySimulator",
     "Request",
     "Response",
     "SIMULATORS",

@@ -20,11 +20,19 @@ Fault switch ``fault``:
 
 ``fault_count`` limits a fault to that many requests (then it clears itself),
 which lets a test see a retry succeed.
+
+Two kinds of registrar share more: ``KeySimulator`` holds DNSKEYs (Gandi,
+OVHcloud, Route 53 Domains) and publishes the SHA-256 DS of each;
+``DsSimulator`` holds DS records (Name.com, Porkbun) and publishes them as
+they are.  Asynchronous operations (an OVHcloud task, a Route 53 Domains
+operation) go through ``submit``: they finish ``operation_delay`` seconds later,
+or never under the ``"pending"`` fault.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import threading
@@ -32,6 +40,7 @@ import time
 import typing as t
 import urllib.parse
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dns.dnssec
@@ -41,6 +50,10 @@ import dns.rdataclass
 import dns.rdatatype
 
 Publish = t.Callable[[str, t.List[str]], None]
+
+# What registries accept: DNSSEC signing algorithms, and ZSK or KSK flags.
+DNSSEC_ALGORITHMS = (5, 7, 8, 10, 13, 14, 15, 16)
+KEY_FLAGS = (256, 257)
 
 
 class ApiFailure(Exception):
@@ -122,6 +135,16 @@ class Response:
 Handler = t.Callable[[Request], t.Any]
 
 
+@dataclass
+class Operation:
+    """An asynchronous registry operation; ``view`` is what the API shows of it."""
+
+    view: dict[str, t.Any]
+    due: float
+    stuck: bool
+    apply: t.Callable[[], None]
+
+
 class Simulator:
     """Base of the registrar simulators.
 
@@ -133,6 +156,17 @@ class Simulator:
     """
 
     name = "simulator"
+    # The provider's words for the stock answers (see ``stock``).
+    stock_messages = {
+        400: "Invalid JSON body",
+        404: "Not Found",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+    }
+    # Retry-After of a rate-limited answer, or None for no header.
+    retry_after: str | None = "1"
+    # An asynchronous operation's statuses: submitted, running, finished.
+    operation_states = ("SUBMITTED", "IN_PROGRESS", "SUCCESSFUL")
 
     def __init__(
         self,
@@ -151,12 +185,14 @@ class Simulator:
         self.fault: str | None = None
         self.fault_count: int | None = None
         self.timeout_delay = 5.0
+        self.operation_delay = 0.3
         self.requests: list[Request] = []
         self.published: dict[str, list[str]] = {}
         self.lock = threading.RLock()
         self._routes: list[tuple[str, t.Pattern[str], Handler]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._pending: list[Operation] = []
         self.routes()
 
     # -- set-up -------------------------------------------------------------
@@ -232,37 +268,98 @@ class Simulator:
         if self.publish_callback is not None:
             self.publish_callback(_absolute(domain), texts)
 
-    def registry_sha1(self, domain: str, ds_texts: list[str]) -> list[str]:
-        """SHA-1 DS records a registry adds for the keys of ``ds_texts``."""
+    def known_keys(self, domain: str) -> list[str]:
+        """DNSKEY texts of the domain the registry knows: the child zone's KSKs."""
         if self.child_keys is None:
             return []
-        extra = []
+        # The lab's child_keys gives dicts with "dnskey"; plain texts work too.
+        return [
+            key["dnskey"] if isinstance(key, dict) else str(key)
+            for key in self.child_keys(_absolute(domain))
+        ]
+
+    def registry_sha1(self, domain: str, ds_texts: list[str]) -> list[str]:
+        """SHA-1 DS records a registry adds for the keys of ``ds_texts``."""
         tags = {int(text.split()[0]) for text in ds_texts}
-        for key in self.child_keys(_absolute(domain)):
-            # The lab's child_keys gives dicts with "dnskey"; plain texts work too.
-            key_text = key["dnskey"] if isinstance(key, dict) else str(key)
-            rdata = dns.rdata.from_text(
-                dns.rdataclass.IN, dns.rdatatype.DNSKEY, key_text
+        return [
+            ds_text(domain, key, 1)
+            for key in self.known_keys(domain)
+            if key_tag(key) in tags
+        ]
+
+    # -- asynchronous operations ----------------------------------------------
+
+    def submit(self, view: dict[str, t.Any], apply: t.Callable[[], None]) -> None:
+        """Start an operation: ``apply`` makes its change when it finishes.
+
+        ``view`` (the operation as the API shows it) moves through
+        ``operation_states`` by ``set_status``; under the ``"pending"`` fault it
+        stays running for ever.
+        """
+        self.set_status(view, self.operation_states[0])
+        self._pending.append(
+            Operation(
+                view,
+                time.monotonic() + self.operation_delay,
+                self.fault == "pending",
+                apply,
             )
-            if dns.dnssec.key_id(rdata) in tags:
-                extra.append(ds_text(domain, key_text, 1))
-        return extra
+        )
+
+    def advance(self) -> None:
+        """Move every operation on as its time comes (done on each request)."""
+        _submitted, running, finished = self.operation_states
+        with self.lock:
+            now = time.monotonic()
+            for operation in list(self._pending):
+                if not operation.stuck and now >= operation.due:
+                    operation.apply()
+                    self.set_status(operation.view, finished)
+                    self._pending.remove(operation)
+                elif operation.stuck or now >= operation.due - self.operation_delay / 2:
+                    if self.status(operation.view) != running:
+                        self.set_status(operation.view, running)
+
+    def status(self, view: dict[str, t.Any]) -> str:
+        """An operation's status as the API shows it; subclasses override."""
+        return str(view.get("Status"))
+
+    def set_status(self, view: dict[str, t.Any], status: str) -> None:
+        """Set an operation's status (and its time stamps); subclasses override."""
+        view["Status"] = status
 
     # -- dispatch -----------------------------------------------------------
 
+    def error_body(self, status: int, message: str) -> t.Any:
+        """The provider's error body; subclasses give their own shape."""
+        return {"message": message}
+
+    def error(self, status: int, message: str) -> ApiFailure:
+        """A refusal in the provider's shape, for route handlers to raise."""
+        return ApiFailure(status, self.error_body(status, message))
+
+    def stock(self, status: int) -> Response:
+        """The provider's answer for a stock status (``stock_messages``)."""
+        headers = {}
+        if status == 429 and self.retry_after is not None:
+            headers["Retry-After"] = self.retry_after
+        return Response(
+            status, self.error_body(status, self.stock_messages[status]), headers
+        )
+
     def rate_limited(self, request: Request) -> Response:
-        """The provider's answer to too many requests; subclasses override."""
-        return Response(429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
+        """The provider's answer to too many requests."""
+        return self.stock(429)
 
     def server_error(self, request: Request) -> Response:
-        """The provider's answer to an internal error; subclasses override."""
-        return Response(500, {"message": "Internal Server Error"})
+        """The provider's answer to an internal error."""
+        return self.stock(500)
 
     def not_found(self, request: Request) -> Response:
-        return Response(404, {"message": "Not Found"})
+        return self.stock(404)
 
     def bad_json(self, request: Request) -> Response:
-        return Response(400, {"message": "Invalid JSON body"})
+        return self.stock(400)
 
     def _fault_response(self, request: Request) -> Response | None:
         with self.lock:
@@ -360,6 +457,117 @@ class Simulator:
     def writes(self) -> list[Request]:
         """Logged requests that are not GETs (Porkbun's reads are POSTs too)."""
         return [request for request in self.requests if request.method != "GET"]
+
+
+class KeySimulator(Simulator):
+    """A registrar that holds DNSKEYs and publishes the SHA-256 DS of each.
+
+    ``domains`` maps each domain of the account to its key entries;
+    ``key_fields`` names the members of an entry that hold the flags, the
+    algorithm and the public key.  The ``"sha1"`` fault adds a SHA-1 DS of
+    every key.
+    """
+
+    key_fields = ("flags", "algorithm", "public_key")
+
+    def __init__(self, publish: Publish | None = None, **kwargs: t.Any) -> None:
+        super().__init__(publish, **kwargs)
+        self.domains: dict[str, list[dict[str, t.Any]]] = {}
+
+    def add_domain(self, name: str) -> None:
+        self.domains.setdefault(_relative(name), [])
+
+    def records(self, domain: str) -> list[dict[str, t.Any]]:
+        return [dict(key) for key in self.domains[_relative(domain)]]
+
+    def add_key(self, domain: str, dnskey_text: str) -> dict[str, t.Any]:
+        """Add a key as someone else would (the web interface); publishes."""
+        flags, _protocol, algorithm, public_key = dnskey_text.split(None, 3)
+        name = _relative(domain)
+        with self.lock:
+            key = self.stored_key(
+                name, int(flags), int(algorithm), "".join(public_key.split())
+            )
+            self.domains[name].append(key)
+            self.publish_domain(name)
+        return key
+
+    def stored_key(
+        self, name: str, flags: int, algorithm: int, public_key: str
+    ) -> dict[str, t.Any]:
+        """The provider's entry for a key it holds; subclasses give the shape."""
+        raise NotImplementedError
+
+    def dnskey_text(self, key: t.Mapping[str, t.Any]) -> str:
+        flags, algorithm, public_key = (key[name] for name in self.key_fields)
+        return f"{flags} 3 {algorithm} {public_key}"
+
+    def known_keys(self, domain: str) -> list[str]:
+        return [self.dnskey_text(key) for key in self.domains[_relative(domain)]]
+
+    def publish_domain(self, name: str) -> None:
+        """Publish the SHA-256 DS of every key the domain holds."""
+        self.publish(name, [ds_text(name, key) for key in self.known_keys(name)])
+
+
+class DsSimulator(Simulator):
+    """A registrar that holds DS records and publishes them as they are.
+
+    ``domains`` maps each domain of the account to its entries; ``ds_fields``
+    names the members of an entry that hold the key tag, the algorithm, the
+    digest type and the digest.
+    """
+
+    ds_fields = ("keyTag", "algorithm", "digestType", "digest")
+
+    def __init__(self, publish: Publish | None = None, **kwargs: t.Any) -> None:
+        super().__init__(publish, **kwargs)
+        self.domains: dict[str, list[dict[str, t.Any]]] = {}
+
+    def add_domain(self, name: str, records: t.Iterable[str] = ()) -> None:
+        """Own ``name``; ``records`` (DS texts) are already at the registry."""
+        domain = _relative(name)
+        self.domains[domain] = [
+            self.entry(domain, *normalize_ds(text).split()) for text in records
+        ]
+
+    def entry(
+        self, domain: str, key_tag: str, algorithm: str, digest_type: str, digest: str
+    ) -> dict[str, t.Any]:
+        """The provider's entry for one DS; subclasses give the shape."""
+        raise NotImplementedError
+
+    def entry_text(self, entry: t.Mapping[str, t.Any]) -> str:
+        return normalize_ds(" ".join(str(entry[name]) for name in self.ds_fields))
+
+    def records(self, domain: str) -> list[str]:
+        """The domain's DS records, as texts."""
+        return [self.entry_text(entry) for entry in self.domains[_relative(domain)]]
+
+    def publish_domain(self, domain: str) -> None:
+        self.publish(domain, self.records(domain))
+
+
+def is_base64(text: t.Any) -> bool:
+    """Whether ``text`` is a non-empty base64 string (a DNSKEY public key)."""
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def http_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status, e.g. ``Too Many Requests``."""
+    return HTTPStatus(status).phrase
+
+
+def key_tag(dnskey_text: str) -> int:
+    """The key tag of a DNSKEY given as ``flags protocol algorithm key``."""
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, dnskey_text)
+    return int(dns.dnssec.key_id(rdata))
 
 
 def ds_text(domain: str, dnskey_text: str, digest_type: int = 2) -> str:

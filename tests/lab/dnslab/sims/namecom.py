@@ -25,9 +25,11 @@ import re
 import time
 import typing as t
 
-from ._base import ApiFailure, Request, Response, Simulator, normalize_ds
+from ._base import ApiFailure, DsSimulator, Request, Response
 
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
+# The ``details`` Name.com gives with its stock answers.
+_STOCK_DETAILS = {400: "invalid JSON body", 500: "Something went wrong."}
 
 
 def _error(status: int, message: str, details: str | None = None) -> ApiFailure:
@@ -37,18 +39,24 @@ def _error(status: int, message: str, details: str | None = None) -> ApiFailure:
     return ApiFailure(status, body)
 
 
-class NameComSimulator(Simulator):
+class NameComSimulator(DsSimulator):
     """Name.com's ``/core/v1/domains/{domainName}/dnssec`` endpoints.
 
     ``credentials`` is the (user name, API token) pair the account accepts.
     """
 
     name = "namecom"
+    stock_messages = {
+        400: "Bad Request",
+        404: "Not Found",
+        429: "Rate Limit Exceeded",
+        500: "Internal Server Error",
+    }
+    retry_after = None
 
     def __init__(self, publish: t.Any = None, **kwargs: t.Any) -> None:
         kwargs.setdefault("credentials", ("lab-user", "lab-namecom-token"))
         super().__init__(publish, **kwargs)
-        self.domains: dict[str, list[dict[str, t.Any]]] = {}
 
     def routes(self) -> None:
         base = r"/core/v1/domains/(?P<domain>[^/]+)/dnssec"
@@ -57,47 +65,26 @@ class NameComSimulator(Simulator):
         self.route("GET", base + r"/(?P<digest>[^/]+)", self._get)
         self.route("DELETE", base + r"/(?P<digest>[^/]+)", self._delete)
 
-    # State
-
-    def add_domain(self, name: str, records: t.Iterable[str] = ()) -> None:
-        """Own ``name``; ``records`` (DS texts) are already at the registry."""
-        domain = name.rstrip(".").lower()
-        self.domains[domain] = []
-        for text in records:
-            tag, algorithm, digest_type, digest = normalize_ds(text).split()
-            self.domains[domain].append(
-                {
-                    "domainName": domain,
-                    "keyTag": int(tag),
-                    "algorithm": int(algorithm),
-                    "digestType": int(digest_type),
-                    "digest": digest,
-                }
-            )
-
-    def records(self, domain: str) -> list[str]:
-        """The domain's DS records, as texts."""
-        return [_text(entry) for entry in self.domains[domain.rstrip(".").lower()]]
+    def entry(
+        self, domain: str, key_tag: str, algorithm: str, digest_type: str, digest: str
+    ) -> dict[str, t.Any]:
+        return {
+            "domainName": domain,
+            "keyTag": int(key_tag),
+            "algorithm": int(algorithm),
+            "digestType": int(digest_type),
+            "digest": digest,
+        }
 
     # Handlers
 
+    def error_body(self, status: int, message: str) -> t.Any:
+        return _error(status, message, _STOCK_DETAILS.get(status)).body
+
     def rate_limited(self, request: Request) -> Response:
-        reset = str(int(time.time()) + 1)
-        return Response(
-            429, {"message": "Rate Limit Exceeded"}, {"x-ratelimit-reset": reset}
-        )
-
-    def server_error(self, request: Request) -> Response:
-        return Response(
-            500,
-            {"message": "Internal Server Error", "details": "Something went wrong."},
-        )
-
-    def not_found(self, request: Request) -> Response:
-        return Response(404, {"message": "Not Found"})
-
-    def bad_json(self, request: Request) -> Response:
-        return Response(400, {"message": "Bad Request", "details": "invalid JSON body"})
+        response = self.stock(429)
+        response.headers["x-ratelimit-reset"] = str(int(time.time()) + 1)
+        return response
 
     def _authorize(self, request: Request) -> None:
         if request.basic_auth() != tuple(self.credentials):
@@ -141,10 +128,10 @@ class NameComSimulator(Simulator):
         if not isinstance(digest, str) or not digest or not _HEX.match(digest):
             raise _error(400, "Bad Request", "'digest' must be a hex string")
         entry["digest"] = digest
-        if any(_text(other) == _text(entry) for other in entries):
+        if any(self.entry_text(other) == self.entry_text(entry) for other in entries):
             raise _error(400, "This resource already exists.")
         entries.append(entry)
-        self._publish(entry["domainName"])
+        self.publish_domain(entry["domainName"])
         return dict(entry)
 
     def _delete(self, request: Request) -> t.Any:
@@ -156,14 +143,5 @@ class NameComSimulator(Simulator):
                 404, "Not Found", "The requested DNSSEC record does not exist."
             )
         entries[:] = kept
-        self._publish(request.match["domain"].lower())
+        self.publish_domain(request.match["domain"].lower())
         return Response(204, None)
-
-    def _publish(self, domain: str) -> None:
-        self.publish(domain, self.records(domain))
-
-
-def _text(entry: t.Mapping[str, t.Any]) -> str:
-    return normalize_ds(
-        f"{entry['keyTag']} {entry['algorithm']} {entry['digestType']} {entry['digest']}"
-    )

@@ -21,41 +21,42 @@ shapes: ``{"errorCode": "INVALID_CREDENTIAL", "httpCode": "403 Forbidden",
 "message": ...}`` for credentials and signatures, ``{"class":
 "Client::NotFound", "message": ...}`` for the rest.
 
-Fault ``"pending"`` leaves tasks in ``todo`` for ever; ``task_delay`` is how
-long a task takes otherwise.  ``after_list`` is a hook run once, right after
+Fault ``"pending"`` leaves tasks in ``doing`` for ever; ``operation_delay`` is
+how long a task takes otherwise.  ``after_list`` is a hook run once, right after
 the simulator has answered a listing of key ids: a test uses it to add a key
 "from elsewhere" between a client's read and its write.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import itertools
 import time
 import typing as t
 import urllib.parse
 
-import dns.dnssec
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
-
-from ._base import ApiFailure, Request, Response, Simulator, ds_text
+from ._base import (
+    DNSSEC_ALGORITHMS,
+    KEY_FLAGS,
+    ApiFailure,
+    KeySimulator,
+    Request,
+    http_phrase,
+    is_base64,
+    key_tag,
+)
 
 PREFIX = "/1.0"
 
 
-def _class_error(status: int, cls: str, message: str) -> ApiFailure:
-    return ApiFailure(status, {"class": cls, "message": message})
-
-
 def _auth_error(status: int, code: str, message: str) -> ApiFailure:
-    reason = {400: "Bad Request", 403: "Forbidden"}[status]
     return ApiFailure(
         status,
-        {"errorCode": code, "httpCode": f"{status} {reason}", "message": message},
+        {
+            "errorCode": code,
+            "httpCode": f"{status} {http_phrase(status)}",
+            "message": message,
+        },
     )
 
 
@@ -63,36 +64,33 @@ def _now_text() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
-def key_tag(flags: int, algorithm: int, public_key: str) -> int:
-    rdata = dns.rdata.from_text(
-        dns.rdataclass.IN,
-        dns.rdatatype.DNSKEY,
-        f"{flags} 3 {algorithm} {public_key}",
-    )
-    return int(dns.dnssec.key_id(rdata))
-
-
-class OvhSimulator(Simulator):
+class OvhSimulator(KeySimulator):
     """OVHcloud's ``/domain/{serviceName}/dsRecord`` and task endpoints.
 
     ``credentials`` is ``(application_key, application_secret, consumer_key)``.
     """
 
     name = "ovh"
+    key_fields = ("flags", "algorithm", "publicKey")
+    stock_messages = {
+        400: "Invalid JSON received",
+        404: "Got an invalid (or empty) URL",
+        429: "Too many requests",
+        500: "Internal server error",
+    }
+    retry_after = "0"
+    operation_states = ("todo", "doing", "done")
 
     def __init__(self, publish: t.Any = None, **kwargs: t.Any) -> None:
         kwargs.setdefault(
             "credentials", ("lab-app-key", "lab-app-secret", "lab-consumer-key")
         )
         super().__init__(publish, **kwargs)
-        self.domains: dict[str, list[dict[str, t.Any]]] = {}
         self.tasks: dict[int, dict[str, t.Any]] = {}
-        self.task_delay = 0.3
         self.clock_skew = 0
         self.after_list: t.Callable[[str], None] | None = None
         self._ids = itertools.count(100001)
         self._task_ids = itertools.count(5000001)
-        self._pending: dict[int, dict[str, t.Any]] = {}
 
     def start(self) -> str:
         return super().start() + PREFIX
@@ -107,73 +105,27 @@ class OvhSimulator(Simulator):
 
     # -- state --------------------------------------------------------------
 
-    def add_domain(self, name: str) -> None:
-        self.domains.setdefault(name.rstrip(".").lower(), [])
+    def stored_key(
+        self, name: str, flags: int, algorithm: int, public_key: str
+    ) -> dict[str, t.Any]:
+        return self._new_key(flags, algorithm, public_key, "created")
 
-    def records(self, domain: str) -> list[dict[str, t.Any]]:
-        return [dict(key) for key in self.domains[domain.rstrip(".").lower()]]
+    def status(self, view: dict[str, t.Any]) -> str:
+        return str(view.get("status"))
 
-    def add_key(self, domain: str, dnskey_text: str) -> dict[str, t.Any]:
-        """Add a key as someone else would (the control panel); publishes."""
-        flags, _protocol, algorithm, public_key = dnskey_text.split(None, 3)
-        service = domain.rstrip(".").lower()
-        with self.lock:
-            key = self._new_key(int(flags), int(algorithm), public_key, "created")
-            self.domains[service].append(key)
-            self._publish(service)
-        return key
-
-    def complete_tasks(self) -> None:
-        """Finish every task whose time has come (done lazily on each request)."""
-        with self.lock:
-            now = time.monotonic()
-            for task_id, pending in list(self._pending.items()):
-                task = self.tasks[task_id]
-                if pending["stuck"]:
-                    continue
-                if (
-                    now >= pending["due"] - self.task_delay / 2
-                    and task["status"] == "todo"
-                ):
-                    task["status"] = "doing"
-                    task["lastUpdate"] = _now_text()
-                if now >= pending["due"]:
-                    for key in self.domains[pending["service"]]:
-                        key["status"] = "created"
-                    self._publish(pending["service"])
-                    task.update(
-                        status="done", doneDate=_now_text(), lastUpdate=_now_text()
-                    )
-                    del self._pending[task_id]
+    def set_status(self, view: dict[str, t.Any], status: str) -> None:
+        view.update(status=status, lastUpdate=_now_text())
+        if status == "done":
+            view["doneDate"] = view["lastUpdate"]
 
     # -- protocol -----------------------------------------------------------
 
-    def rate_limited(self, request: Request) -> Response:
-        return Response(
-            429,
-            {"class": "Client::TooManyRequests", "message": "Too many requests"},
-            {"Retry-After": "0"},
-        )
-
-    def server_error(self, request: Request) -> Response:
-        return Response(
-            500,
-            {
-                "class": "Server::InternalServerError",
-                "message": "Internal server error",
-            },
-        )
-
-    def not_found(self, request: Request) -> Response:
-        return Response(
-            404,
-            {"class": "Client::NotFound", "message": "Got an invalid (or empty) URL"},
-        )
-
-    def bad_json(self, request: Request) -> Response:
-        return Response(
-            400, {"class": "Client::BadRequest", "message": "Invalid JSON received"}
-        )
+    def error_body(self, status: int, message: str) -> t.Any:
+        side = "Server" if status >= 500 else "Client"
+        return {
+            "class": f"{side}::{http_phrase(status).replace(' ', '')}",
+            "message": message,
+        }
 
     def signed_url(self, request: Request) -> str:
         path = urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~")
@@ -209,13 +161,11 @@ class OvhSimulator(Simulator):
 
     def _service(self, request: Request) -> str:
         self._authenticate(request)
-        self.complete_tasks()
+        self.advance()
         service = request.match["service"].lower()
         if service not in self.domains:
-            raise _class_error(
-                404,
-                "Client::NotFound",
-                f"The requested object (serviceName = {service}) does not exist",
+            raise self.error(
+                404, f"The requested object (serviceName = {service}) does not exist"
             )
         return service
 
@@ -240,19 +190,15 @@ class OvhSimulator(Simulator):
         for key in self.domains[service]:
             if str(key["id"]) == request.match["key_id"]:
                 return dict(key)
-        raise _class_error(
-            404,
-            "Client::NotFound",
-            f"The requested object (id = {request.match['key_id']}) does not exist",
+        raise self.error(
+            404, f"The requested object (id = {request.match['key_id']}) does not exist"
         )
 
     def _replace(self, request: Request) -> t.Any:
         service = self._service(request)
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
-            raise _class_error(
-                400, "Client::BadRequest", "Missing parameter: keys (dnssec.Key[])"
-            )
+            raise self.error(400, "Missing parameter: keys (dnssec.Key[])")
         wanted = [self._check_key(key) for key in body["keys"]]
         current = {key["publicKey"]: key for key in self.domains[service]}
         replaced = []
@@ -268,58 +214,52 @@ class OvhSimulator(Simulator):
         task = {
             "id": task_id,
             "function": "DomainDnssecUpdate",
-            "status": "todo",
             "comment": None,
             "creationDate": now,
             "todoDate": now,
-            "lastUpdate": now,
             "doneDate": None,
             "canAccelerate": False,
             "canCancel": False,
             "canRelaunch": False,
         }
         self.tasks[task_id] = task
-        self._pending[task_id] = {
-            "service": service,
-            "due": time.monotonic() + self.task_delay,
-            "stuck": self.fault == "pending",
-        }
+
+        def apply() -> None:
+            for key in self.domains[service]:
+                key["status"] = "created"
+            self.publish_domain(service)
+
+        self.submit(task, apply)
         return dict(task)
 
     def _task(self, request: Request) -> t.Any:
         self._service(request)
         task_id = request.match["task_id"]
         if not task_id.isdigit() or int(task_id) not in self.tasks:
-            raise _class_error(
-                404,
-                "Client::NotFound",
-                f"The requested object (id = {task_id}) does not exist",
+            raise self.error(
+                404, f"The requested object (id = {task_id}) does not exist"
             )
         return dict(self.tasks[int(task_id)])
 
     # -- helpers ------------------------------------------------------------
 
-    @staticmethod
-    def _check_key(key: t.Any) -> tuple[int, int, str]:
-        def bad(message: str) -> ApiFailure:
-            return _class_error(400, "Client::BadRequest", message)
-
+    def _check_key(self, key: t.Any) -> tuple[int, int, str]:
         if not isinstance(key, dict):
-            raise bad("Invalid value for keys: expected dnssec.Key")
+            raise self.error(400, "Invalid value for keys: expected dnssec.Key")
         algorithm, flags = key.get("algorithm"), key.get("flags")
         public_key, tag = key.get("publicKey"), key.get("tag")
-        if algorithm not in (5, 7, 8, 10, 13, 14, 15, 16):
-            raise bad(f"Invalid value for keys.algorithm: {algorithm!r}")
-        if flags not in (256, 257):
-            raise bad(f"Invalid value for keys.flags: {flags!r}")
+        if algorithm not in DNSSEC_ALGORITHMS:
+            raise self.error(400, f"Invalid value for keys.algorithm: {algorithm!r}")
+        if flags not in KEY_FLAGS:
+            raise self.error(400, f"Invalid value for keys.flags: {flags!r}")
         if not isinstance(public_key, str):
-            raise bad("Missing parameter: keys.publicKey")
-        try:
-            base64.b64decode(public_key, validate=True)
-        except (binascii.Error, ValueError):
-            raise bad("Invalid value for keys.publicKey: not base64") from None
-        if tag != key_tag(flags, algorithm, public_key):
-            raise bad(f"Invalid value for keys.tag: {tag!r} does not match the key")
+            raise self.error(400, "Missing parameter: keys.publicKey")
+        if not is_base64(public_key):
+            raise self.error(400, "Invalid value for keys.publicKey: not base64")
+        if tag != key_tag(f"{flags} 3 {algorithm} {public_key}"):
+            raise self.error(
+                400, f"Invalid value for keys.tag: {tag!r} does not match the key"
+            )
         return flags, algorithm, public_key
 
     def _new_key(
@@ -330,19 +270,6 @@ class OvhSimulator(Simulator):
             "algorithm": algorithm,
             "flags": flags,
             "publicKey": public_key,
-            "tag": key_tag(flags, algorithm, public_key),
+            "tag": key_tag(f"{flags} 3 {algorithm} {public_key}"),
             "status": status,
         }
-
-    def _publish(self, service: str) -> None:
-        texts = []
-        for key in self.domains[service]:
-            dnskey = f"{key['flags']} 3 {key['algorithm']} {key['publicKey']}"
-            texts.append(ds_text(service, dnskey, 2))
-            if self.fault == "sha1":
-                texts.append(ds_text(service, dnskey, 1))
-        self.publish(service, texts)
-
-    def registry_sha1(self, domain: str, ds_texts: list[str]) -> list[str]:
-        # The SHA-1 extras are made in _publish, from the keys themselves.
-        return []

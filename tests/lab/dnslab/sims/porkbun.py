@@ -24,27 +24,31 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ._base import ApiFailure, Request, Response, Simulator, normalize_ds
+from ._base import DsSimulator, Request
 
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 
 
-def _error(message: str, status: int = 400) -> ApiFailure:
-    return ApiFailure(status, {"status": "ERROR", "message": message})
-
-
-class PorkbunSimulator(Simulator):
+class PorkbunSimulator(DsSimulator):
     """Porkbun's ``/api/json/v3/dns/*DnssecRecord*`` endpoints.
 
     ``credentials`` is the (API key, secret API key) pair the account accepts.
+    ``records`` gives every DS record of a domain, where the listing shows one
+    per key tag.
     """
 
     name = "porkbun"
+    ds_fields = ("keyTag", "alg", "digestType", "digest")
+    stock_messages = {
+        400: "Invalid JSON.",
+        404: "Invalid endpoint.",
+        429: "Rate limit exceeded.",
+        500: "Internal server error.",
+    }
 
     def __init__(self, publish: t.Any = None, **kwargs: t.Any) -> None:
         kwargs.setdefault("credentials", ("pk1_lab", "sk1_lab"))
         super().__init__(publish, **kwargs)
-        self.domains: dict[str, list[dict[str, str]]] = {}
 
     def routes(self) -> None:
         base = r"/api/json/v3/dns"
@@ -58,55 +62,31 @@ class PorkbunSimulator(Simulator):
             self._delete,
         )
 
-    # State
-
-    def add_domain(self, name: str, records: t.Iterable[str] = ()) -> None:
-        """Own ``name``; ``records`` (DS texts) are already at the registry."""
-        domain = name.rstrip(".").lower()
-        self.domains[domain] = []
-        for text in records:
-            tag, algorithm, digest_type, digest = normalize_ds(text).split()
-            self.domains[domain].append(
-                {
-                    "keyTag": tag,
-                    "alg": algorithm,
-                    "digestType": digest_type,
-                    "digest": digest,
-                }
-            )
-
-    def records(self, domain: str) -> list[str]:
-        """The domain's DS records, as texts (all of them, unlike the listing)."""
-        return [_text(entry) for entry in self.domains[domain.rstrip(".").lower()]]
+    def entry(
+        self, domain: str, key_tag: str, algorithm: str, digest_type: str, digest: str
+    ) -> dict[str, t.Any]:
+        return {
+            "keyTag": key_tag,
+            "alg": algorithm,
+            "digestType": digest_type,
+            "digest": digest,
+        }
 
     # Handlers
 
-    def rate_limited(self, request: Request) -> Response:
-        return Response(
-            429,
-            {"status": "ERROR", "message": "Rate limit exceeded."},
-            {"Retry-After": "1"},
-        )
+    def error_body(self, status: int, message: str) -> t.Any:
+        return {"status": "ERROR", "message": message}
 
-    def server_error(self, request: Request) -> Response:
-        return Response(500, {"status": "ERROR", "message": "Internal server error."})
-
-    def not_found(self, request: Request) -> Response:
-        return Response(404, {"status": "ERROR", "message": "Invalid endpoint."})
-
-    def bad_json(self, request: Request) -> Response:
-        return Response(400, {"status": "ERROR", "message": "Invalid JSON."})
-
-    def _entries(self, request: Request) -> list[dict[str, str]]:
+    def _entries(self, request: Request) -> list[dict[str, t.Any]]:
         body = request.json()
         if not isinstance(body, dict):
-            raise _error("Invalid JSON.")
+            raise self.error(400, "Invalid JSON.")
         keys = (body.get("apikey"), body.get("secretapikey"))
         if keys != tuple(self.credentials):
-            raise _error("Invalid API key. (002)")
+            raise self.error(400, "Invalid API key. (002)")
         domain = request.match["domain"].lower()
         if domain not in self.domains:
-            raise _error("Invalid domain.")
+            raise self.error(400, "Invalid domain.")
         request.match["body"] = body
         return self.domains[domain]
 
@@ -121,30 +101,23 @@ class PorkbunSimulator(Simulator):
         for field in ("keyTag", "alg", "digestType"):
             value = str(body.get(field, "")).strip()
             if not value.isdigit():
-                raise _error(f"Invalid {field}.")
+                raise self.error(400, f"Invalid {field}.")
             entry[field] = value
         digest = str(body.get("digest", "")).strip()
         if not digest or not _HEX.match(digest):
-            raise _error("Invalid digest.")
+            raise self.error(400, "Invalid digest.")
         entry["digest"] = digest
-        if any(_text(other) == _text(entry) for other in entries):
-            raise _error("Unable to create the DNSSEC record: it already exists.")
+        if any(self.entry_text(other) == self.entry_text(entry) for other in entries):
+            raise self.error(
+                400, "Unable to create the DNSSEC record: it already exists."
+            )
         entries.append(entry)
-        self._publish(request.match["domain"].lower())
+        self.publish_domain(request.match["domain"].lower())
         return {"status": "SUCCESS"}
 
     def _delete(self, request: Request) -> t.Any:
         entries = self._entries(request)
         tag = request.match["tag"]
         entries[:] = [entry for entry in entries if entry["keyTag"] != tag]
-        self._publish(request.match["domain"].lower())
+        self.publish_domain(request.match["domain"].lower())
         return {"status": "SUCCESS"}
-
-    def _publish(self, domain: str) -> None:
-        self.publish(domain, self.records(domain))
-
-
-def _text(entry: t.Mapping[str, str]) -> str:
-    return normalize_ds(
-        f"{entry['keyTag']} {entry['alg']} {entry['digestType']} {entry['digest']}"
-    )

@@ -26,28 +26,42 @@ The ``Authorization`` header must be SigV4 for the simulator's access key id
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import re
 import time
 import typing as t
 import uuid
 
-from ._base import ApiFailure, Request, Response, Simulator, ds_text
+from ._base import (
+    DNSSEC_ALGORITHMS,
+    KEY_FLAGS,
+    ApiFailure,
+    KeySimulator,
+    Request,
+    Response,
+    ds_text,
+    is_base64,
+)
 
 TARGET_PREFIX = "Route53Domains_v20140515."
 JSON_TYPE = "application/x-amz-json-1.1"
 _CREDENTIAL = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request"
 )
+# The AWS error code of each stock answer.
+_STOCK_CODES = {
+    400: "SerializationException",
+    404: "UnknownOperationException",
+    429: "ThrottlingException",
+    500: "InternalFailure",
+}
 
 
 def _aws_error(code: str, message: str, status: int = 400) -> ApiFailure:
     return ApiFailure(status, {"__type": code, "message": message})
 
 
-class Route53DomainsSimulator(Simulator):
+class Route53DomainsSimulator(KeySimulator):
     """Route 53 Domains' DNSSEC operations over AWS JSON 1.1.
 
     ``credentials`` is ``(access_key_id, secret_access_key)``; only the key id
@@ -55,15 +69,21 @@ class Route53DomainsSimulator(Simulator):
     """
 
     name = "route53"
+    key_fields = ("Flags", "Algorithm", "PublicKey")
+    stock_messages = {
+        400: "Start of structure or map found where not expected.",
+        404: None,
+        429: "Rate exceeded",
+        500: "We encountered an internal error.",
+    }
+    retry_after = None
 
     def __init__(self, publish: t.Any = None, **kwargs: t.Any) -> None:
         kwargs.setdefault(
             "credentials", ("AKIALABEXAMPLE000001", "lab/secret/access/key")
         )
         super().__init__(publish, **kwargs)
-        self.domains: dict[str, list[dict[str, t.Any]]] = {}
         self.operations: dict[str, dict[str, t.Any]] = {}
-        self.operation_delay = 0.3
         self._key_ids = itertools.count(1)
 
     def routes(self) -> None:
@@ -71,57 +91,29 @@ class Route53DomainsSimulator(Simulator):
 
     # -- state --------------------------------------------------------------
 
-    def add_domain(self, name: str) -> None:
-        self.domains.setdefault(name.rstrip(".").lower(), [])
+    def stored_key(
+        self, name: str, flags: int, algorithm: int, public_key: str
+    ) -> dict[str, t.Any]:
+        tag, _algorithm, _digest_type, digest = ds_text(
+            name, f"{flags} 3 {algorithm} {public_key}", 2
+        ).split()
+        return {
+            "Algorithm": algorithm,
+            "Flags": flags,
+            "PublicKey": public_key,
+            "DigestType": 2,
+            "Digest": digest,
+            "KeyTag": int(tag),
+            "Id": f"{next(self._key_ids):08d}-{uuid.uuid4().hex[:8]}",
+        }
 
-    def records(self, domain: str) -> list[dict[str, t.Any]]:
-        return [dict(key) for key in self.domains[domain.rstrip(".").lower()]]
-
-    def complete_operations(self) -> None:
-        """Finish every operation whose time has come (done on each request)."""
-        with self.lock:
-            now = time.monotonic()
-            for operation in self.operations.values():
-                if operation["Status"] not in ("SUBMITTED", "IN_PROGRESS"):
-                    continue
-                if operation["_stuck"]:
-                    operation["Status"] = "IN_PROGRESS"
-                    continue
-                if now >= operation["_due"]:
-                    operation["_apply"]()
-                    self._publish(operation["DomainName"])
-                    operation["Status"] = "SUCCESSFUL"
-                    operation["LastUpdatedDate"] = time.time()
-                elif now >= operation["_due"] - self.operation_delay / 2:
-                    operation["Status"] = "IN_PROGRESS"
+    def set_status(self, view: dict[str, t.Any], status: str) -> None:
+        view.update(Status=status, LastUpdatedDate=time.time())
 
     # -- protocol -----------------------------------------------------------
 
-    def rate_limited(self, request: Request) -> Response:
-        return Response(
-            429, {"__type": "ThrottlingException", "message": "Rate exceeded"}
-        )
-
-    def server_error(self, request: Request) -> Response:
-        return Response(
-            500,
-            {
-                "__type": "InternalFailure",
-                "message": "We encountered an internal error.",
-            },
-        )
-
-    def not_found(self, request: Request) -> Response:
-        return Response(404, {"__type": "UnknownOperationException", "message": None})
-
-    def bad_json(self, request: Request) -> Response:
-        return Response(
-            400,
-            {
-                "__type": "SerializationException",
-                "message": "Start of structure or map found where not expected.",
-            },
-        )
+    def error_body(self, status: int, message: str) -> t.Any:
+        return {"__type": _STOCK_CODES[status], "message": message}
 
     def _authenticate(self, request: Request) -> None:
         header = request.header("Authorization")
@@ -162,7 +154,7 @@ class Route53DomainsSimulator(Simulator):
         body = request.json()
         if not isinstance(body, dict):
             raise _aws_error("SerializationException", "Expected a JSON object")
-        self.complete_operations()
+        self.advance()
         result = handler(body)
         return Response(200, result, {"x-amzn-RequestId": str(uuid.uuid4())})
 
@@ -182,10 +174,7 @@ class Route53DomainsSimulator(Simulator):
 
     def _get_domain_detail(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
         name = self._domain(body)
-        keys = [
-            {field: value for field, value in key.items() if not field.startswith("_")}
-            for key in self.domains[name]
-        ]
+        keys = self.records(name)
         return {
             "DomainName": name,
             "Nameservers": [],
@@ -204,36 +193,24 @@ class Route53DomainsSimulator(Simulator):
             )
         algorithm, flags = attributes.get("Algorithm"), attributes.get("Flags")
         public_key = attributes.get("PublicKey")
-        if algorithm not in (5, 7, 8, 10, 13, 14, 15, 16):
+        if algorithm not in DNSSEC_ALGORITHMS:
             raise _aws_error(
                 "InvalidInput", f"Unsupported DNSSEC algorithm {algorithm!r}."
             )
-        if flags not in (256, 257):
+        if flags not in KEY_FLAGS:
             raise _aws_error("InvalidInput", f"Invalid flags {flags!r}.")
         if not isinstance(public_key, str):
             raise _aws_error("InvalidInput", "PublicKey is required.")
-        try:
-            base64.b64decode(public_key, validate=True)
-        except (binascii.Error, ValueError):
-            raise _aws_error("InvalidInput", "PublicKey is not valid base64.") from None
+        if not is_base64(public_key):
+            raise _aws_error("InvalidInput", "PublicKey is not valid base64.")
         if any(key["PublicKey"] == public_key for key in self.domains[name]):
             raise _aws_error("DuplicateRequest", "This key is already associated.")
         if len(self.domains[name]) >= 5:
             raise _aws_error("DnssecLimitExceeded", "DNSSEC key limit reached.")
 
         def apply() -> None:
-            dnskey = f"{flags} 3 {algorithm} {public_key}"
-            ds = ds_text(name, dnskey, 2).split()
             self.domains[name].append(
-                {
-                    "Algorithm": algorithm,
-                    "Flags": flags,
-                    "PublicKey": public_key,
-                    "DigestType": 2,
-                    "Digest": ds[3],
-                    "KeyTag": int(ds[0]),
-                    "Id": f"{next(self._key_ids):08d}-{uuid.uuid4().hex[:8]}",
-                }
+                self.stored_key(name, flags, algorithm, public_key)
             )
 
         return {"OperationId": self._operation(name, "ADD_DNSSEC", apply)}
@@ -259,37 +236,20 @@ class Route53DomainsSimulator(Simulator):
             raise _aws_error(
                 "InvalidInput", f"Operation {body.get('OperationId')!r} not found."
             )
-        return {
-            field: value
-            for field, value in operation.items()
-            if not field.startswith("_")
-        }
+        return dict(operation)
 
     def _operation(self, name: str, kind: str, apply: t.Callable[[], None]) -> str:
         operation_id = str(uuid.uuid4())
-        submitted = time.time()
         self.operations[operation_id] = {
             "OperationId": operation_id,
-            "Status": "SUBMITTED",
             "DomainName": name,
             "Type": kind,
-            "SubmittedDate": submitted,
-            "LastUpdatedDate": submitted,
-            "_due": time.monotonic() + self.operation_delay,
-            "_stuck": self.fault == "pending",
-            "_apply": apply,
+            "SubmittedDate": time.time(),
         }
+
+        def finish() -> None:
+            apply()
+            self.publish_domain(name)
+
+        self.submit(self.operations[operation_id], finish)
         return operation_id
-
-    def _publish(self, name: str) -> None:
-        texts = []
-        for key in self.domains[name]:
-            dnskey = f"{key['Flags']} 3 {key['Algorithm']} {key['PublicKey']}"
-            texts.append(ds_text(name, dnskey, 2))
-            if self.fault == "sha1":
-                texts.append(ds_text(name, dnskey, 1))
-        self.publish(name, texts)
-
-    def registry_sha1(self, domain: str, ds_texts: list[str]) -> list[str]:
-        # The SHA-1 extras are made in _publish, from the keys themselves.
-        return []

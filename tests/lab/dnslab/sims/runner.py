@@ -6,7 +6,8 @@
 the collection found from the imported ``ansible_collections`` package, and
 returns the module's result and everything ansible printed.  ``parent_ds`` asks
 every parent server address of the lab directly; ``wait_parent`` polls it until
-a condition holds on every address (the secondaries lag about a second).
+a condition holds on every address (the secondaries lag about a second), and
+``wait_parent_set`` until each serves exactly the DS set given.
 """
 
 from __future__ import annotations
@@ -118,3 +119,11 @@ def wait_parent(
         if time.monotonic() > deadline:
             raise AssertionError(f"parent servers never agreed: {seen}")
         time.sleep(0.2)
+
+
+def wait_parent_set(
+    lab: t.Any, zone: str, wanted: t.Iterable[str], timeout: float = 30.0
+) -> dict[str, list[str]]:
+    """Poll until every parent server address serves exactly the DS ``wanted``."""
+    expected = sorted(normalize_ds(text) for text in wanted)
+    return wait_parent(lab, zone, lambda ds_set: ds_set == expected, timeout)
