@@ -14,8 +14,10 @@ enabled through the environment, writes down what each playbook run did.
 
 Deliveries with a wrong token, malformed JSON or an oversized body are answered
 404, 400 and 413 and start no playbook run: ``test_eda_source.py`` covers them.
-This module adds a well-formed delivery with the right token whose DS matches
-no key the child servers publish.
+This module adds well-formed deliveries with the right token whose DS matches
+no key the child servers publish: once the rotation is over, when the run has
+nothing to do, and while another zone's rotation has started, when the run
+must name the new KSK's DS and never the forged one.
 """
 
 from __future__ import annotations
@@ -194,6 +196,10 @@ class Rulebook:
                         "vars": {
                             "ansible_python_interpreter": sys.executable,
                             "rotation_registrar": "namecom",
+                            # The second zone only gets instructions.
+                            "rotation_registrars": {
+                                lab.children[1].rstrip("."): "manual"
+                            },
                             "rotation_resolvers": [lab.resolver_address],
                             "rotation_query_timeout": 1.0,
                             "rotation_query_retry": 1,
@@ -496,3 +502,39 @@ def test_a_forged_ds_changes_nothing(
         200,
         {"message": "duplicate"},
     )
+
+
+def test_a_forged_ds_is_not_added_when_a_rotation_has_started(
+    dns_lab: t.Any, namecom: NameComSimulator, rulebook: Rulebook
+) -> None:
+    # A second zone, whose registrar is "manual": the run only says what to add.
+    lab = dns_lab
+    zone = lab.children[1]
+    host = zone.rstrip(".")
+    rulebook.start()
+    parent = lab.registry.parent_ds(zone)
+    lab.signer.start_rotation(zone)
+    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+    new = event_ds(state["new_ds"])
+    forged = forged_ds(zone)
+
+    # No webhook of DNSimple for this zone: the forged one is the first.
+    body = DnsimpleSimulator().payload("dnssec.rotation_start", zone, forged)
+    assert post(rulebook.url, json.dumps(body).encode()) == (
+        200,
+        {"message": "accepted"},
+    )
+    [run] = wait_until(
+        lambda: rulebook.run_for(body["request_identifier"]), 90, "the playbook run"
+    )
+
+    assert not failed_tasks(run), run
+    assert run["events"][host]["matches_child"] is False, run["events"]
+    result = run["results"][host]
+    assert result["phase_before"] == "rotation_started", result
+    # The run tells what DNS shows is due, the new KSK's DS, never the forged one.
+    assert result["added"] == [] and result["removed"] == [], result
+    assert result["instructions"] == [f"add DS {new}"], result
+    assert forged["digest"] not in json.dumps(result)
+    assert lab.registry.parent_ds(zone) == parent
+    assert not [r for r in namecom.writes() if host in r.path]
