@@ -709,6 +709,7 @@ class _Plan:
             event is not None
             and event.name == ROTATION_COMPLETE
             and _absolute(event.domain).lower() == ctx.zone.lower()
+            and _names_a_signing_ksk(ctx, event)
         ):
             return None
         ttl = ctx.ttl() or 0
@@ -724,6 +725,14 @@ class _Plan:
         if left > 0:
             return f"waiting for the DS TTL ({left} s left)"
         return None
+
+
+def _names_a_signing_ksk(ctx: _Context, event: EventHint) -> bool:
+    # A rotation_complete whose DS matches no KSK signing the child belongs to
+    # another rotation, or is forged: it is no evidence (DESIGN rules 1 and 9).
+    if event.ds is None and event.dnskey is None:
+        return True
+    return any(_event_names_key(ctx.zone, event, key) for key in ctx.signing)
 
 
 def _rotation_timing(
