@@ -336,7 +336,9 @@ def dnsimple(dns_lab: t.Any, zone: str) -> t.Iterator[DnsimpleSimulator]:
     sim.add_domain(zone.rstrip("."))
     dns_lab.signer.add_listener(
         lambda name, event_zone, ds: (
-            sim.on_event(name, event_zone, ds) if event_zone == zone else None
+            sim.on_event(name, event_zone, ds)
+            if event_zone.rstrip(".") == zone.rstrip(".")
+            else None
         )
     )
     yield sim
