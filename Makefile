@@ -89,6 +89,11 @@ collection:
 	@git ls-files -z --cached --others --exclude-standard \
 	  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
 	@echo "== collection copied to $(COLLECTION)"
+	@# Tests find DNSimple's published fixtures and Name.com's API description
+	@# in ../shared beside the checkout when it exists; the copy sees them there too.
+	@if [ -d $(ROOT)/../shared ]; then \
+	  ln -sfn $(abspath $(ROOT)/../shared) $(COLLECTIONS)/ansible_collections/dnsops/shared; \
+	  echo "== ../shared found: conformance tests run against it"; fi
 
 # ansible-test fetches a pip bootstrap script from a host that may be out of
 # reach; when the download fails, a stand-in that uses ensurepip takes its place.
