@@ -99,32 +99,37 @@ def _check_algorithm(algorithm: int, what: str) -> None:
         )
 
 
+def _read_option(
+    values: t.Iterable[t.Any] | None, option: str, parse: t.Callable[[t.Any], t.Any]
+) -> list[tuple[str, t.Any]]:
+    """Parse each item of an option; RecordError naming the item that is bad."""
+    items = []
+    for index, value in enumerate(values or []):
+        where = f"{option}[{index}]"
+        try:
+            item = parse(value)
+        except RecordError as exc:
+            raise RecordError(f"{where}: {exc}") from None
+        _check_algorithm(item.algorithm, where)
+        items.append((where, item))
+    return items
+
+
 def parse_wanted(
     records: t.Iterable[t.Any] | None, keys: t.Iterable[t.Any] | None
 ) -> list[Wanted]:
     """Read the ``records`` (DS) and ``keys`` (DNSKEY) options; RecordError if bad."""
     wanted: list[Wanted] = []
-    for index, value in enumerate(records or []):
-        try:
-            ds = parse_ds(value)
-        except RecordError as exc:
-            raise RecordError(f"records[{index}]: {exc}") from None
-        _check_algorithm(ds.algorithm, f"records[{index}]")
+    for where, ds in _read_option(records, "records", parse_ds):
         if ds.digest_type not in DIGEST_NAMES:
             raise RecordError(
-                f"records[{index}]: digest type {ds.digest_type} is not a known "
-                "DS digest type"
+                f"{where}: digest type {ds.digest_type} is not a known DS digest type"
             )
         wanted.append(Wanted(ds=ds))
-    for index, value in enumerate(keys or []):
-        try:
-            key = parse_dnskey(value)
-        except RecordError as exc:
-            raise RecordError(f"keys[{index}]: {exc}") from None
-        _check_algorithm(key.algorithm, f"keys[{index}]")
+    for where, key in _read_option(keys, "keys", parse_dnskey):
         if not key.flags & DNSKEY_FLAG_ZONE:
             raise RecordError(
-                f"keys[{index}]: flags {key.flags} lack the Zone Key bit; "
+                f"{where}: flags {key.flags} lack the Zone Key bit; "
                 "a DS can only point at a zone key"
             )
         wanted.append(Wanted(dnskey=key))
