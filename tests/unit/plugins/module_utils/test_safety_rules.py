@@ -491,12 +491,13 @@ def payload(name: str, key: Key) -> dict[str, t.Any]:
     [(["old"], ["old"]), (["old", "new"], ["old"]), (["old", "new"], ["old", "new"])],
 )
 @pytest.mark.parametrize("name", ["dnssec.rotation_start", "dnssec.rotation_complete"])
+@pytest.mark.parametrize("with_cds", [True, False])
 def test_rule9_a_forged_payload_key_is_never_added_nor_a_target(
-    keys, signers, parent_ds, name
+    keys, signers, parent_ds, name, with_cds
 ):
     forged = _rotation._event_hint(payload(name, keys["rogue"]))
     assert forged.dnskey is not None and forged.ds is not None
-    view = child(keys, signers, signers, cds=signers[-1:])
+    view = child(keys, signers, signers, cds=signers[-1:] if with_cds else ())
     servers = parent([ds(keys, n) for n in parent_ds])
     plain = assess(ZONE, view, servers, now=NOW)
     hinted = assess(ZONE, view, servers, event=forged, now=NOW)
