@@ -35,6 +35,9 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     parse_dnskey,
     validating_ds,
 )
+from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
+    RegistrarRecord,
+)
 from ansible_collections.dnsops.dnssec.plugins.module_utils._rotation import (
     EventHint,
     ParentAddress,
@@ -49,6 +52,7 @@ from ansible_collections.dnsops.dnssec.plugins.modules import (
 from ansible_collections.dnsops.dnssec.tests.unit.plugins.module_utils.test__child import (
     ZONE,
     Key,
+    cds_rrset,
     dnskey_rrset,
     publish,
     result,
@@ -255,26 +259,24 @@ def ds_answer(server, address, records):
     )
 
 
-@pytest.mark.parametrize(
-    "status", ["timeout", "servfail", "refused", "not_authoritative", "referral"]
-)
-def test_rule3_a_parent_address_that_does_not_answer_is_never_read(
-    monkeypatch, keys, status
-):
-    keyset = dnskey_rrset([keys["old"], keys["zsk"]])
-    child_answers = {
-        "DNSKEY": [result("127.0.0.4", keyset, sign(keyset, [keys["old"]]))],
+def child_answers(keys, published, signers, cds=()):
+    """The DNSKEY, CDS and CDNSKEY answers of one child server address."""
+    keyset = dnskey_rrset([keys[name] for name in published] + [keys["zsk"]])
+    answers = {
+        "DNSKEY": [
+            result("127.0.0.4", keyset, sign(keyset, [keys[n] for n in signers]))
+        ],
         "CDS": [result("127.0.0.4")],
         "CDNSKEY": [result("127.0.0.4")],
     }
-    old = ds(keys, "old")
-    parent_answers = [ds_answer(s, a, [old]) for s, a in PARENT[:2]]
-    parent_answers.append(
-        _dns.QueryResult(*PARENT[2], status, error=f"{status} on purpose")
-    )
-    client = FakeDns(child_answers, parent_answers)
-    monkeypatch.setattr(_rotation, "dns_client_from_params", lambda params: client)
-    params = {
+    if cds:
+        rrset = cds_rrset([keys[name] for name in cds])
+        answers["CDS"] = [result("127.0.0.4", rrset, sign(rrset, [keys["zsk"]]))]
+    return answers
+
+
+def info_params(**extra: t.Any) -> dict[str, t.Any]:
+    params: dict[str, t.Any] = {
         "domain": ZONE,
         "domains": None,
         "event": None,
@@ -282,7 +284,24 @@ def test_rule3_a_parent_address_that_does_not_answer_is_never_read(
         "registrar": None,
         "dnsimple_token": None,
     }
-    failed, found = _rotation.run_rotation_info(params)
+    params.update(extra)
+    return params
+
+
+@pytest.mark.parametrize(
+    "status", ["timeout", "servfail", "refused", "not_authoritative", "referral"]
+)
+def test_rule3_a_parent_address_that_does_not_answer_is_never_read(
+    monkeypatch, keys, status
+):
+    old = ds(keys, "old")
+    parent_answers = [ds_answer(s, a, [old]) for s, a in PARENT[:2]]
+    parent_answers.append(
+        _dns.QueryResult(*PARENT[2], status, error=f"{status} on purpose")
+    )
+    client = FakeDns(child_answers(keys, ["old"], ["old"]), parent_answers)
+    monkeypatch.setattr(_rotation, "dns_client_from_params", lambda params: client)
+    failed, found = _rotation.run_rotation_info(info_params())
     assert not failed
     [entry] = found["domains"]
     assert entry["phase"] == "unknown"
@@ -292,7 +311,7 @@ def test_rule3_a_parent_address_that_does_not_answer_is_never_read(
 
     # With the third address answering, the same views read as stable.
     client.parent_answers = [ds_answer(s, a, [old]) for s, a in PARENT]
-    entry = _rotation.run_rotation_info(params)[1]["domains"][0]
+    entry = _rotation.run_rotation_info(info_params())[1]["domains"][0]
     assert entry["phase"] == "stable"
 
 
@@ -455,6 +474,62 @@ def test_rule8_check_mode_with_diff_reaches_the_change(
     done = run_main(monkeypatch, dnssec_ds_record, args)
     assert RecordingChange.modes == [expected]
     assert ("diff" in done) is diff
+
+
+class RecordingRegistrar:
+    """A registrar adapter that notes every call; writes change nothing."""
+
+    name = "namecom"
+    label = "Name.com"
+    has_api = True
+
+    def __init__(self, records: list[RegistrarRecord]):
+        self.records = records
+        self.calls: list[str] = []
+
+    def list_records(self, domain):
+        self.calls.append("list")
+        return list(self.records)
+
+    def add_record(self, domain, record):
+        self.calls.append("add")
+
+    def remove_record(self, domain, record):
+        self.calls.append("remove")
+
+    def replace_records(self, domain, records):
+        self.calls.append("replace")
+
+
+@pytest.mark.parametrize(
+    "parent_ds, registrar_ds, event, action",
+    [
+        (["old"], ["old"], None, "add"),
+        (["old", "new"], ["old", "new"], "dnssec.rotation_complete", "remove"),
+    ],
+)
+def test_rule8_dnssec_rotation_info_only_reads_even_with_a_safe_action(
+    monkeypatch, keys, parent_ds, registrar_ds, event, action
+):
+    answers = [ds_answer(s, a, [ds(keys, n) for n in parent_ds]) for s, a in PARENT]
+    client = FakeDns(
+        child_answers(keys, ["old", "new"], ["old", "new"], cds=["new"]), answers
+    )
+    registrar = RecordingRegistrar(
+        [RegistrarRecord(ds=ds(keys, name)) for name in registrar_ds]
+    )
+    monkeypatch.setattr(_rotation, "dns_client_from_params", lambda params: client)
+    monkeypatch.setattr(_rotation, "make_registrar", lambda name, params: registrar)
+    params = info_params(
+        registrar="namecom",
+        event=payload(event, keys["old"]) if event else None,
+    )
+    failed, found = _rotation.run_rotation_info(params)
+    assert not failed
+    assert found["changed"] is False
+    [entry] = found["domains"]
+    assert [a["action"] for a in entry["actions"] if a["safe"]] == [action]
+    assert registrar.calls == ["list"]
 
 
 # Rule 9: a webhook payload never names a key to trust, even with its public
