@@ -71,8 +71,8 @@ class Registrar:
     label: str
     # "ds" or "dnskey": what the registrar's API takes.
     takes: str
-    # Start the simulator for the lab and make the account own ``zone``.
-    start: t.Callable[[t.Any, str], t.Any]
+    # The simulator for the lab, publishing into its parent zone.
+    make: t.Callable[[t.Any], t.Any]
     # Module options that reach the simulator (credentials, URL).
     options: t.Callable[[t.Any], dict[str, t.Any]]
     # Whether a logged request changes the registrar's set.
@@ -94,6 +94,8 @@ class Registrar:
     wrong_env: dict[str, str] = field(default_factory=dict)
     # Whether writes are asynchronous operations that are polled.
     asynchronous: bool = False
+    # Make the simulator's account own ``zone``.
+    own: t.Callable[[t.Any, str], None] = lambda sim, zone: sim.add_domain(zone)
 
 
 def public_key(dnskey: str) -> str:
@@ -107,15 +109,6 @@ def _json(request: Request) -> t.Any:
 # -- Name.com -----------------------------------------------------------------
 
 
-def _namecom_start(lab: t.Any, zone: str) -> NameComSimulator:
-    sim = NameComSimulator(
-        lab.registry.publish, credentials=NAMECOM, child_keys=lab.child_keys
-    )
-    sim.start()
-    sim.add_domain(zone)
-    return sim
-
-
 def _namecom_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
     body = _json(request)
     assert f"{body['keyTag']} {body['algorithm']} {body['digestType']}" == (
@@ -125,15 +118,6 @@ def _namecom_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
 
 
 # -- Porkbun ------------------------------------------------------------------
-
-
-def _porkbun_start(lab: t.Any, zone: str) -> PorkbunSimulator:
-    sim = PorkbunSimulator(
-        lab.registry.publish, credentials=PORKBUN, child_keys=lab.child_keys
-    )
-    sim.start()
-    sim.add_domain(zone)
-    return sim
 
 
 def _porkbun_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
@@ -150,26 +134,12 @@ def _ds_seed(sim: t.Any, zone: str, dnskey: str) -> None:
 # -- Gandi --------------------------------------------------------------------
 
 
-def _gandi_start(lab: t.Any, zone: str) -> GandiSimulator:
-    sim = GandiSimulator(lab.registry.publish, credentials=GANDI)
-    sim.start()
-    sim.add_domain(zone)
-    return sim
-
-
 def _gandi_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
     assert request.bearer() == GANDI
     assert _json(request)["public_key"] == public_key(key["dnskey"])
 
 
 # -- OVHcloud -----------------------------------------------------------------
-
-
-def _ovh_start(lab: t.Any, zone: str) -> OvhSimulator:
-    sim = OvhSimulator(lab.registry.publish, credentials=OVH)
-    sim.start()
-    sim.add_domain(zone)
-    return sim
 
 
 def _ovh_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
@@ -201,13 +171,6 @@ def target(request: Request) -> str:
     return (request.header("X-Amz-Target") or "").rsplit(".", 1)[-1]
 
 
-def _route53_start(lab: t.Any, zone: str) -> Route53DomainsSimulator:
-    sim = Route53DomainsSimulator(lab.registry.publish, credentials=ROUTE53)
-    sim.start()
-    sim.add_domain(zone)
-    return sim
-
-
 def _route53_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
     assert request.header("Authorization").startswith(
         f"AWS4-HMAC-SHA256 Credential={ROUTE53[0]}/"
@@ -228,12 +191,10 @@ def _route53_key_id(request: Request) -> str | None:
 # -- DNSimple (as registrar) --------------------------------------------------
 
 
-def _dnsimple_start(lab: t.Any, zone: str) -> DnsimpleSimulator:
+def _dnsimple_make(lab: t.Any) -> DnsimpleSimulator:
     sim = DnsimpleSimulator(token=DNSIMPLE, publish=lab.registry.publish)
     # The registry's SHA-1 extras ("sha1" fault) are made from the child's keys.
     sim.child_keys = lab.child_keys
-    sim.start()
-    sim.add_domain(zone, state="registered")
     return sim
 
 
@@ -265,7 +226,9 @@ REGISTRARS = [
         name="namecom",
         label="Name.com",
         takes="ds",
-        start=_namecom_start,
+        make=lambda lab: NameComSimulator(
+            lab.registry.publish, credentials=NAMECOM, child_keys=lab.child_keys
+        ),
         options=lambda sim: {
             "namecom_username": NAMECOM[0],
             "namecom_token": NAMECOM[1],
@@ -284,7 +247,9 @@ REGISTRARS = [
         name="porkbun",
         label="Porkbun",
         takes="ds",
-        start=_porkbun_start,
+        make=lambda lab: PorkbunSimulator(
+            lab.registry.publish, credentials=PORKBUN, child_keys=lab.child_keys
+        ),
         options=lambda sim: {"porkbun_api_url": sim.url},
         is_write=lambda request: "DnssecRecord/" in request.path
         and "getDnssecRecords" not in request.path,
@@ -306,7 +271,7 @@ REGISTRARS = [
         name="gandi",
         label="Gandi",
         takes="dnskey",
-        start=_gandi_start,
+        make=lambda lab: GandiSimulator(lab.registry.publish, credentials=GANDI),
         options=lambda sim: {"gandi_token": GANDI, "gandi_api_url": sim.url},
         is_write=lambda request: request.method != "GET",
         check_add=_gandi_add,
@@ -320,7 +285,7 @@ REGISTRARS = [
         name="ovh",
         label="OVHcloud",
         takes="dnskey",
-        start=_ovh_start,
+        make=lambda lab: OvhSimulator(lab.registry.publish, credentials=OVH),
         options=lambda sim: {
             "ovh_application_key": OVH[0],
             "ovh_application_secret": OVH[1],
@@ -342,7 +307,9 @@ REGISTRARS = [
         name="route53",
         label="Route 53 Domains",
         takes="dnskey",
-        start=_route53_start,
+        make=lambda lab: Route53DomainsSimulator(
+            lab.registry.publish, credentials=ROUTE53
+        ),
         options=lambda sim: {
             "aws_access_key_id": ROUTE53[0],
             "aws_secret_access_key": ROUTE53[1],
@@ -362,7 +329,8 @@ REGISTRARS = [
         name="dnsimple",
         label="DNSimple",
         takes="ds",
-        start=_dnsimple_start,
+        make=_dnsimple_make,
+        own=lambda sim, zone: sim.add_domain(zone, state="registered"),
         options=lambda sim: {
             "dnsimple_token": DNSIMPLE,
             "dnsimple_account": str(sim.account_id),
@@ -397,7 +365,9 @@ class Case:
         self.registrar = registrar
         self.zone = lab.children[0]
         self.key = signing_ksk(lab, self.zone)
-        self.sim = registrar.start(lab, self.zone)
+        self.sim = registrar.make(lab)
+        self.sim.start()
+        registrar.own(self.sim, self.zone)
 
     def args(self, **args: t.Any) -> dict[str, t.Any]:
         base = {
@@ -433,6 +403,17 @@ class Case:
         self.lab.registry.set_ds(self.zone, [self.key["ds"]])
         wait_parent_set(self.lab, self.zone, [self.key["ds"]])
         self.sim.requests.clear()
+
+
+def assert_failed_quoting(
+    case: Case, result: dict[str, t.Any], output: str, *words: str
+) -> None:
+    """The run failed, naming the registrar and quoting ``words``; no write."""
+    assert result["failed"] is True, output
+    assert result["msg"].startswith(f"{case.registrar.label}: "), result["msg"]
+    for text in words:
+        assert text in result["msg"]
+    assert case.writes() == []
 
 
 def signing_ksk(lab: t.Any, zone: str) -> dict[str, t.Any]:
@@ -568,17 +549,13 @@ def test_wrong_credentials_change_nothing_and_never_show_a_secret(case):
 
     result, output = run_module(args, "-vvvv", env=environment)
 
-    assert result["failed"] is True
-    assert result["msg"].startswith(f"{case.registrar.label}: ")
-    for words in case.registrar.refused_words:
-        assert words in result["msg"]
+    assert_failed_quoting(case, result, output, *case.registrar.refused_words)
     # The wrong credentials really reached the registrar, so a leak could show.
     assert case.registrar.carried(case.sim, case.sim.requests[-1])
     markers = list(OPTION_SECRETS.values()) + list(ENV_SECRETS.values())
     markers += list(wrong.values()) + list(case.registrar.wrong_env.values())
     leaked = [marker for marker in markers if marker in output or marker in str(result)]
     assert leaked == []
-    assert case.writes() == []
 
 
 @pytest.mark.parametrize("case", ALL, indirect=True)
@@ -587,12 +564,14 @@ def test_unknown_domain_is_reported(case):
 
     result, output = case.run(domain=other, records=[case.key["ds"]])
 
-    assert result["failed"] is True, output
-    assert result["msg"].startswith(f"{case.registrar.label}: ")
-    assert f"domain {other}" in result["msg"]
-    assert "not found" in result["msg"]
-    assert case.registrar.unknown_words.format(domain=other) in result["msg"]
-    assert case.writes() == []
+    assert_failed_quoting(
+        case,
+        result,
+        output,
+        f"domain {other}",
+        "not found",
+        case.registrar.unknown_words.format(domain=other),
+    )
 
 
 @pytest.mark.parametrize("case", ALL, indirect=True)
@@ -673,10 +652,7 @@ def test_a_registrar_that_keeps_failing_is_a_clear_error(case):
 
     result, output = case.run(records=[case.key["ds"]])
 
-    assert result["failed"] is True, output
-    assert result["msg"].startswith(f"{case.registrar.label}: ")
-    assert "500" in result["msg"]
-    assert case.writes() == []
+    assert_failed_quoting(case, result, output, "500")
 
 
 @pytest.mark.parametrize("case", only(*ASYNCHRONOUS), indirect=True)
