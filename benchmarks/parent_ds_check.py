@@ -19,6 +19,8 @@ Run from a tree where ``ansible_collections.dnsops.dnssec`` imports, e.g.::
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import socket
 import threading
 import time
@@ -97,6 +99,10 @@ def main() -> None:
 
     print(
         f"one address answers after {args.slow:g} s, the others after {args.fast:g} s"
+    )
+    print(
+        f"machine: {platform.node()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPU(s), Python {platform.python_version()}"
     )
     print(f"{'addresses':>9} {'queries':>7} {'wall time':>10} {'sum of delays':>14}")
     for count in (1, 3, 6):
