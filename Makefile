@@ -32,6 +32,9 @@ CORE_OLD := ansible-core>=2.19,<2.20
 DEBIAN_PACKAGES := knot knot-dnsutils unbound
 INTEGRATION_LAB_NET := 1
 
+# Seconds since TEST_START, as a prefix for stage headings.
+ELAPSED := test -n "$$TEST_START" && echo "[$$(( $$(date +%s) - TEST_START )) s] "
+
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -43,6 +46,8 @@ help:
 	@echo "make demo   run a full KSK rotation on the built-in DNS lab"
 	@echo "make clean  remove $(BUILD)"
 
+# Each stage's heading shows the seconds since `make test` started.
+test: export TEST_START := $(shell date +%s)
 test: deps collection
 	@$(MAKE) --no-print-directory sanity units lint build importer integration molecule pytest
 
@@ -65,7 +70,7 @@ debian-packages:
 venvs: $(VENV_OLD)/.done $(VENV_NEW)/.done
 
 $(VENV_OLD)/.done: requirements.txt tests/requirements.txt
-	@echo "== virtual environment: $(CORE_OLD) on $(PYTHON_OLD)"
+	@echo "== $$($(ELAPSED))virtual environment: $(CORE_OLD) on $(PYTHON_OLD)"
 	@$(PYTHON_OLD) -m venv $(VENV_OLD)
 	@$(VENV_OLD)/bin/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	@$(VENV_OLD)/bin/pip install -q '$(CORE_OLD)' -r requirements.txt -r tests/requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
@@ -88,7 +93,7 @@ collection:
 	@rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
 	@git ls-files -z --cached --others --exclude-standard \
 	  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
-	@echo "== collection copied to $(COLLECTION)"
+	@echo "== $$($(ELAPSED))collection copied to $(COLLECTION)"
 	@# Tests find DNSimple's published fixtures and Name.com's API description
 	@# in ../shared beside the checkout when it exists; the copy sees them there too.
 	@if [ -d $(ROOT)/../shared ]; then \
@@ -112,7 +117,7 @@ endef
 
 sanity:
 	$(call get_pip,$(VENV_OLD))
-	@echo "== ansible-test sanity, ansible-core 2.19, Python 3.11"
+	@echo "== $$($(ELAPSED))ansible-test sanity, ansible-core 2.19, Python 3.11"
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test sanity --venv --requirements --python 3.11 --color no 2>&1 \
 	  | grep -v -e '^WARNING: Location' -e '^Requirement already' -e '^Collecting' -e '^ *Downloading' -e '━' -e '^Looking in' -e '^Installing collected' -e '^Successfully installed'
 	@if [ -f $(VENV_NEW)/.done ]; then \
@@ -120,26 +125,26 @@ sanity:
 
 sanity-new:
 	$(call get_pip,$(VENV_NEW))
-	@echo "== ansible-test sanity, newest ansible-core, Python 3.12"
+	@echo "== $$($(ELAPSED))ansible-test sanity, newest ansible-core, Python 3.12"
 	@cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test sanity --venv --requirements --python 3.12 --color no 2>&1 \
 	  | grep -v -e '^WARNING: Location' -e '^Requirement already' -e '^Collecting' -e '^ *Downloading' -e '━' -e '^Looking in' -e '^Installing collected' -e '^Successfully installed'
 
 units:
-	@echo "== ansible-test units, ansible-core 2.19, Python 3.11"
+	@echo "== $$($(ELAPSED))ansible-test units, ansible-core 2.19, Python 3.11"
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test units --venv --requirements --python 3.11 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"
 	@if [ -f $(VENV_NEW)/.done ]; then \
 	  echo "== ansible-test units, newest ansible-core, Python 3.12"; \
 	  cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test units --venv --requirements --python 3.12 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"; fi
 
 lint:
-	@echo "== antsibull-changelog lint"
+	@echo "== $$($(ELAPSED))antsibull-changelog lint"
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/antsibull-changelog lint
-	@echo "== ansible-lint --profile production"
+	@echo "== $$($(ELAPSED))ansible-lint --profile production"
 	@cd $(COLLECTION) && PATH=$(VENV_OLD)/bin:$$PATH ansible-lint --profile production --offline -q
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-playbook --syntax-check extensions/awx/project/rotate.yml >/dev/null
 
 build:
-	@echo "== ansible-galaxy collection build and install"
+	@echo "== $$($(ELAPSED))ansible-galaxy collection build and install"
 	@rm -rf $(BUILD)/dist $(INSTALLED) && mkdir -p $(BUILD)/dist
 	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-galaxy collection build --output-path $(BUILD)/dist --force
 	@ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV_OLD)/bin/ansible-galaxy collection install --offline --force \
@@ -148,7 +153,7 @@ build:
 	@ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV_OLD)/bin/ansible-doc -l dnsops.dnssec
 
 importer:
-	@echo "== galaxy-importer"
+	@echo "== $$($(ELAPSED))galaxy-importer"
 	@printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nCHECK_REQUIRED_TAGS = True\n' > $(BUILD)/galaxy-importer.cfg
 	@cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(BUILD)/galaxy-importer.cfg PATH=$(VENV_OLD)/bin:$$PATH \
 	  $(VENV_OLD)/bin/python -m galaxy_importer.main dist/dnsops-dnssec-$(VERSION).tar.gz > $(BUILD)/importer.log 2>&1 \
@@ -159,7 +164,7 @@ importer:
 # The integration targets and the molecule scenarios share one lab, started here
 # and always stopped, whatever the outcome.
 integration:
-	@echo "== ansible-test integration (lab network $(INTEGRATION_LAB_NET), with API simulators)"
+	@echo "== $$($(ELAPSED))ansible-test integration (lab network $(INTEGRATION_LAB_NET), with API simulators)"
 	@cd $(COLLECTION) && labctl="$(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET)"; \
 	$$labctl start --children 3 --simulators; \
 	trap "$$labctl stop" EXIT; \
@@ -167,11 +172,11 @@ integration:
 	PATH=$(VENV_OLD)/bin:$$PATH ansible-test integration --local --python 3.11 --color no
 
 molecule:
-	@echo "== molecule test --all"
+	@echo "== $$($(ELAPSED))molecule test --all"
 	@cd $(COLLECTION)/extensions && PATH=$(VENV_OLD)/bin:$$PATH molecule test --all
 
 pytest:
-	@echo "== pytest: the lab and the functional suites"
+	@echo "== $$($(ELAPSED))pytest: the lab and the functional suites"
 	@cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS) $(VENV_OLD)/bin/python -m pytest -p no:cacheprovider tests/lab tests/functional
 
 demo: deps collection
