@@ -301,7 +301,8 @@ class Lab:
         address = self.addresses.tld_secondary6
         shown = run(["ip", "-6", "addr", "show", "dev", "lo"])
         if f" {address}/128 " not in shown:
-            run(["ip", "-6", "addr", "add", f"{address}/128", "dev", "lo"])
+            # nodad: the address is usable at once, never "tentative".
+            run(["ip", "-6", "addr", "add", f"{address}/128", "dev", "lo", "nodad"])
             self._added_v6 = True
 
     def _check_ports(self) -> None:
