@@ -499,7 +499,11 @@ class DsChange:
             for key in signing
             if any(self._record_is_key(record, key) for record in after)
         ]
-        served = validating_ds(self.domain, parent.common, staying)
+        # A DS this change removes does not count, even when it is the served
+        # twin (another digest type) of a key that stays.
+        removed = {record.ds.to_text() for record in effect if record.ds is not None}
+        served_after = [ds for ds in parent.common if ds.to_text() not in removed]
+        served = validating_ds(self.domain, served_after, staying)
         if served:
             return []
         return [

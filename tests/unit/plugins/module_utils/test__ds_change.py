@@ -364,6 +364,18 @@ def test_rule1_allows_removal_once_the_successor_is_everywhere(world):
     assert [r["ds"]["text"] for r in result["after"]] == [NEW_DS.to_text()]
 
 
+def test_rule1_removing_the_only_served_digest_of_a_staying_key_is_refused(world):
+    # The registrar holds the key's SHA-256 and SHA-384 DS, the parent serves only
+    # the SHA-256 one: removing it leaves nothing served that validates.
+    new_sha384 = make_ds(ZONE, NEW, 4)
+    world["child"] = child_view(keys=(NEW,), signing=(NEW,))
+    world["parent"] = parent_view([NEW_DS], [NEW_DS])
+    registrar = FakeRegistrar([ds_rec(NEW_DS), ds_rec(new_sha384)])
+    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+        run(registrar, [Wanted(ds=NEW_DS)], state="absent")
+    assert registrar.writes == []
+
+
 def test_rule1_a_sha1_ds_does_not_count_as_validating(world):
     sha1_new = compute_ds(ZONE, NEW, 1)
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
