@@ -10,7 +10,7 @@ For each address of each server the parent delegates the zone to, the DNSKEY,
 CDS and CDNSKEY RRsets are fetched with their RRSIGs and validated: which KSKs
 sign the DNSKEY RRset, and whether the CDS and CDNSKEY RRsets carry a valid
 signature made with a key of that DNSKEY RRset.  The view then says whether the
-child servers agree, and which KSKs sign on every one of them (DESIGN rule 2).
+child servers agree, and which KSKs sign on every one of them (safety rule 2).
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ class ChildView:
         """KSKs whose signature over the DNSKEY RRset validates on every address.
 
         Empty unless every address answered: a key is only vouched for when no
-        address is left unchecked (DESIGN rule 2).
+        address is left unchecked (safety rule 2).
         """
         if not self.answered:
             return []

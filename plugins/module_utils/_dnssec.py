@@ -397,7 +397,7 @@ def validating_ds(
     """Return the DS records a validator can build the chain of trust on.
 
     Those are the SHA-256 or SHA-384 DS records that match a KSK which signs the
-    child's DNSKEY RRset (DESIGN rule 1 and 4).  Extra registry-added digests are
+    child's DNSKEY RRset (safety rule 1 and 4).  Extra registry-added digests are
     tolerated and simply do not count.
     """
     secure = [ds for ds in ds_set if ds.is_secure_digest]
@@ -419,7 +419,7 @@ def removal_keeps_chain(
 ) -> bool:
     """Whether the DS set left after the removals still validates the child.
 
-    This is the "right now" half of DESIGN rule 1; the TTL half needs evidence
+    This is the "right now" half of safety rule 1; the TTL half needs evidence
     over time and is judged by the rotation state machine.
     """
     removed = {ds.to_text() for ds in removals}
@@ -433,7 +433,7 @@ def algorithms_stay_signed(
     """Whether every algorithm in a DS set signs the child's DNSKEY RRset.
 
     RFC 4035 section 2.2: the algorithms of the parent DS set must be a subset of
-    those signing the child (DESIGN rule 10).
+    those signing the child (safety rule 10).
     """
     return {ds.algorithm for ds in ds_set} <= set(signing_algorithms)
 

@@ -10,7 +10,7 @@ Private to the dnsops.dnssec collection: not a public API.
 to the wanted records (``present``, ``absent`` or ``exact``), refuses any change
 that would break the chain of trust as it stands now, writes only the
 difference (additions before removals), and reads the set back.  The gate
-applies DESIGN rules 2 (a DS is only added for a KSK that signs the DNSKEY
+applies safety rules 2 (a DS is only added for a KSK that signs the DNSKEY
 RRset on every child server address), 1 in its "now" half (after a removal,
 every parent server must already serve a SHA-256 or SHA-384 DS of a KSK that
 signs the child and stays at the registrar), 5 (SHA-1 and GOST are never
@@ -176,7 +176,7 @@ class ParentEvidence:
 
     @property
     def answered(self) -> bool:
-        """Whether every parent server address answered (DESIGN rule 3)."""
+        """Whether every parent server address answered (safety rule 3)."""
         return not self.failures
 
     @property
@@ -322,7 +322,7 @@ class DsChange:
         """Whether an entry is another digest of a wanted key (a registry extra).
 
         Registries add digests of their own (SHA-1, SHA-384) for a key; in
-        ``exact`` they stay (DESIGN rule 4).
+        ``exact`` they stay (safety rule 4).
         """
         if record.ds is None:
             return False
@@ -411,7 +411,7 @@ class DsChange:
                 raise SafetyError(
                     f"refusing to submit {describe_ds(record.ds)}: digest type "
                     f"{record.ds.digest_type} is never submitted; use 2 (SHA-256) or "
-                    "4 (SHA-384) (DESIGN rule 5)",
+                    "4 (SHA-384) (safety rule 5)",
                     self.result,
                 )
         if self.allow_unsafe:
@@ -439,7 +439,7 @@ class DsChange:
                 problems.append(
                     f"refusing to add {record.describe()}: it matches no KSK that "
                     f"signs the DNSKEY RRset of {self.domain} on every child server "
-                    f"address (signing KSKs: {_tags(signing)}) (DESIGN rule 2)"
+                    f"address (signing KSKs: {_tags(signing)}) (safety rule 2)"
                 )
         before = [record for record in current if record.ds is not None]
         after = [
@@ -454,7 +454,7 @@ class DsChange:
             problems.append(
                 "refusing the change: the DS set would hold an algorithm that does "
                 f"not sign the DNSKEY RRset of {self.domain} (signing algorithms: "
-                f"{sorted(algorithms)}) (DESIGN rule 10)"
+                f"{sorted(algorithms)}) (safety rule 10)"
             )
         if effect:
             problems.extend(self._removal_problems(after, effect, signing))
@@ -492,7 +492,7 @@ class DsChange:
         if not parent.answered:
             return [
                 f"refusing to remove {what}: the parent servers' DS set is unknown "
-                f"({'; '.join(parent.failures)}) (DESIGN rule 3)"
+                f"({'; '.join(parent.failures)}) (safety rule 3)"
             ]
         staying = [
             key
@@ -511,7 +511,7 @@ class DsChange:
             f"and is served by every parent server validates {self.domain} "
             f"(signing KSKs: {_tags(signing)}; DS on every parent server: "
             f"{', '.join(ds.to_text() for ds in parent.common) or 'none'}) "
-            "(DESIGN rule 1)"
+            "(safety rule 1)"
         ]
 
     def _record_is_key(self, record: RegistrarRecord, key: DNSKEY) -> bool:
@@ -636,7 +636,7 @@ class DsChange:
         adds: list[RegistrarRecord],
         removals: list[RegistrarRecord],
     ) -> None:
-        # Additions first (DESIGN rule 6): a removal never precedes its successor.
+        # Additions first (safety rule 6): a removal never precedes its successor.
         readd = [a for a in adds if any(same_record(a, c) for c in current)]
         for record in adds:
             if record not in readd:

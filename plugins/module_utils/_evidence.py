@@ -6,7 +6,7 @@
 
 Private to the dnsops.dnssec collection: not a public API.
 
-DESIGN rule 1 lets a DS go only once the DS that stays has been served by every
+safety rule 1 lets a DS go only once the DS that stays has been served by every
 parent server for at least its TTL.  A run never waits that long; instead it
 records, per domain, when it first saw each DS on every parent server address,
 and a later run compares that time with the DS TTL.  A DS that drops off any
@@ -68,7 +68,7 @@ class DomainEvidence:
         """Record the DS set served by every parent server address right now.
 
         Call only when every parent server address answered: an address that did
-        not answer says nothing about presence (DESIGN rule 3).
+        not answer says nothing about presence (safety rule 3).
         """
         current = set(everywhere)
         kept = {

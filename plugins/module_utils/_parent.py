@@ -17,12 +17,12 @@ API (used by the module parent_ds_check and the rotation state machine):
   address serves exactly these records.  Each returns a ``Judgement`` whose
   ``outcome`` is ``holds``, ``fails`` or ``unknown``; ``unknown`` whenever an
   address did not answer usably (timeout, SERVFAIL, REFUSED, lame), so that a
-  failure is never read as present or gone (DESIGN rule 3).
+  failure is never read as present or gone (safety rule 3).
 - ``judge(view, records, state)``: the same, by state name.
 - ``wait_for(client, domain, records, state, timeout, progress=None, ...)``: checks
   until the state holds or ``timeout`` seconds have passed, pausing 1, 2, 4 ...
   seconds (at most 30) between checks; returns a ``WaitResult``.  A wait that
-  ends without the state holding is for the caller to fail (DESIGN rule 7).
+  ends without the state holding is for the caller to fail (safety rule 7).
 - ``check_chain(client, view) -> ChainReport``: whether the DS set of every parent
   server address validates the DNSKEY RRset served by every child server address.
 - ``run_check(params) -> (failed, result)``: the module parent_ds_check.

@@ -17,8 +17,8 @@ else every KSK that signs the DNSKEY RRset on every child server address.  When
 that leaves more than one KSK, a ``dnssec.rotation_start`` event naming one of
 them, or the evidence's record of which DS reached the parent servers last,
 singles out the new KSK.  An ``add`` is proposed only for a KSK that signs the
-DNSKEY RRset on every child server address (DESIGN rule 2); a ``remove`` for
-every DS that matches no target KSK, safe only under DESIGN rules 1 and 10.
+DNSKEY RRset on every child server address (safety rule 2); a ``remove`` for
+every DS that matches no target KSK, safe only under safety rules 1 and 10.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class ParentAddress:
 
     ``answered`` is true only for an authoritative NOERROR answer (with the DS
     set or NODATA); a timeout, SERVFAIL, REFUSED or lame answer is false and
-    makes the phase unknown (DESIGN rule 3).
+    makes the phase unknown (safety rule 3).
     """
 
     server: str
@@ -729,7 +729,7 @@ class _Plan:
 
 def _names_a_signing_ksk(ctx: _Context, event: EventHint) -> bool:
     # A rotation_complete whose DS matches no KSK signing the child belongs to
-    # another rotation, or is forged: it is no evidence (DESIGN rules 1 and 9).
+    # another rotation, or is forged: it is no evidence (safety rules 1 and 9).
     if event.ds is None and event.dnskey is None:
         return True
     return any(_event_names_key(ctx.zone, event, key) for key in ctx.signing)

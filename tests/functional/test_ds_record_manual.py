@@ -43,4 +43,4 @@ def test_instructions_for_a_person_and_no_change(dns_lab):
     # Removing the only DS that validates the child is refused, even as advice.
     refused = run_module(dict(args, records=original, state="absent"))[0]
     assert refused["failed"] is True
-    assert "DESIGN rule 1" in refused["msg"]
+    assert "safety rule 1" in refused["msg"]

@@ -475,7 +475,7 @@ def test_last_validating_ds_is_kept_unless_overridden(case):
     refused, output = case.run(**absent)
 
     assert refused["failed"] is True, output
-    assert "DESIGN rule 1" in refused["msg"]
+    assert "safety rule 1" in refused["msg"]
     assert case.writes() == []
     assert len(case.sim.records(case.zone)) == 1
     wait_parent_set(case.lab, case.zone, [case.key["ds"]])
@@ -532,7 +532,7 @@ def test_a_key_the_child_does_not_publish_is_refused(case, form):
         # No key to send: the child publishes none that the DS was made from.
         assert "takes DNSKEY data, and no key the child servers" in result["msg"]
     else:
-        assert "DESIGN rule 2" in result["msg"]
+        assert "safety rule 2" in result["msg"]
     assert case.writes() == []
 
 
@@ -721,7 +721,7 @@ def test_porkbun_delete_by_tag_that_takes_the_validating_ds_along_is_refused(cas
     result, output = case.run(records=[sha384], state="absent")
 
     assert result["failed"] is True, output
-    assert "DESIGN rule 1" in result["msg"]
+    assert "safety rule 1" in result["msg"]
     # The removal would have taken the SHA-256 DS of the same key tag along.
     assert case.key["ds"] in result["msg"]
     assert case.sim.requests_to("POST", "deleteDnssecRecord") == []

@@ -6,7 +6,7 @@
 
 The lab's DNSimple-like signer rolls the KSK of a child zone; the module, through
 the Name.com simulator, adds the new DS and removes the old one.  A lagging parent
-server must hold the removal back (DESIGN rules 1 and 6), and the validating
+server must hold the removal back (safety rules 1 and 6), and the validating
 resolver must never answer SERVFAIL for the zone.
 """
 
@@ -49,14 +49,14 @@ def test_rotation_through_the_module_keeps_the_chain(dns_lab):
             assert first["failed"] is True, output
             assert first["changed"] is True
             assert (
-                "the removals wait" in first["msg"] and "DESIGN rule 1" in first["msg"]
+                "the removals wait" in first["msg"] and "safety rule 1" in first["msg"]
             )
             assert sorted(sim.records(zone)) == sorted([old_ds, new_ds])
             assert sim.requests_to("DELETE") == []
 
             early, output = run_module(dict(args, records=[old_ds], state="absent"))
             assert early["failed"] is True, output
-            assert "DESIGN rule 1" in early["msg"]
+            assert "safety rule 1" in early["msg"]
             assert sim.requests_to("DELETE") == []
         finally:
             dns_lab.thaw(lagging)

@@ -307,7 +307,7 @@ def test_read_back_that_disagrees_fails(world):
 
 def test_rule2_refuses_a_ds_for_an_unpublished_key(world):
     registrar = FakeRegistrar([ds_rec(OLD_DS)])
-    with pytest.raises(SafetyError, match="DESIGN rule 2"):
+    with pytest.raises(SafetyError, match="safety rule 2"):
         run(registrar, [Wanted(ds=STRAY_DS)])
     assert registrar.writes == []
 
@@ -315,7 +315,7 @@ def test_rule2_refuses_a_ds_for_an_unpublished_key(world):
 def test_rule2_refuses_a_key_published_but_not_signing(world):
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD,))
     registrar = FakeRegistrar([ds_rec(OLD_DS)])
-    with pytest.raises(SafetyError, match="DESIGN rule 2"):
+    with pytest.raises(SafetyError, match="safety rule 2"):
         run(registrar, [Wanted(dnskey=NEW)])
     assert registrar.writes == []
 
@@ -340,7 +340,7 @@ def test_rule2_refuses_when_child_servers_disagree(world):
 
 def test_rule1_refuses_removing_the_last_validating_ds(world):
     registrar = FakeRegistrar([ds_rec(OLD_DS), ds_rec(STRAY_DS)])
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(ds=OLD_DS)], state="absent")
     assert registrar.writes == []
 
@@ -350,7 +350,7 @@ def test_rule1_refuses_removal_while_the_successor_is_not_on_every_parent(world)
     # The new DS is at the registrar but one parent server does not serve it yet.
     world["parent"] = parent_view([OLD_DS, NEW_DS], [OLD_DS])
     registrar = FakeRegistrar([ds_rec(OLD_DS), ds_rec(NEW_DS)])
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(ds=NEW_DS)], state="exact")
     assert registrar.writes == []
 
@@ -371,7 +371,7 @@ def test_rule1_removing_the_only_served_digest_of_a_staying_key_is_refused(world
     world["child"] = child_view(keys=(NEW,), signing=(NEW,))
     world["parent"] = parent_view([NEW_DS], [NEW_DS])
     registrar = FakeRegistrar([ds_rec(NEW_DS), ds_rec(new_sha384)])
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(ds=NEW_DS)], state="absent")
     assert registrar.writes == []
 
@@ -381,7 +381,7 @@ def test_rule1_a_sha1_ds_does_not_count_as_validating(world):
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
     world["parent"] = parent_view([OLD_DS, sha1_new], [OLD_DS, sha1_new])
     registrar = FakeRegistrar([ds_rec(OLD_DS), ds_rec(sha1_new)])
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(ds=OLD_DS)], state="absent")
 
 
@@ -389,7 +389,7 @@ def test_rule3_unknown_parent_answers_block_a_removal(world):
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
     world["parent"] = parent_view([OLD_DS, NEW_DS], None)
     registrar = FakeRegistrar([ds_rec(OLD_DS), ds_rec(NEW_DS)])
-    with pytest.raises(SafetyError, match="DESIGN rule 3"):
+    with pytest.raises(SafetyError, match="safety rule 3"):
         run(registrar, [Wanted(ds=OLD_DS)], state="absent")
     assert registrar.writes == []
 
@@ -398,7 +398,7 @@ def test_removal_by_key_tag_is_judged_by_its_whole_effect(world):
     # Porkbun-like: removing the SHA-384 DS of OLD also removes its SHA-256 DS.
     old384 = make_ds(ZONE, OLD, 4)
     registrar = FakeRegistrar([ds_rec(OLD_DS), ds_rec(old384)], by_tag=True)
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(ds=old384)], state="absent")
     assert registrar.writes == []
 
@@ -429,7 +429,7 @@ def test_rule10_refuses_an_algorithm_that_does_not_sign(world):
     )
     # Passes rule 2 only through a forged match, to reach the algorithm check.
     change._signs = lambda record, signing: True  # type: ignore[method-assign]
-    with pytest.raises(SafetyError, match="DESIGN rule 10"):
+    with pytest.raises(SafetyError, match="safety rule 10"):
         change.gate([ds_rec(OLD_DS)], [RegistrarRecord(ds=rsa)], [])
 
 
@@ -487,7 +487,7 @@ def test_replace_rejudges_the_fresh_set(world):
         registrar.store = [RegistrarRecord(dnskey=OLD)]
 
     reads = racing(registrar, remove_new)
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(registrar, [Wanted(dnskey=OLD)], state="absent")
     assert len(reads) == 2
     assert registrar.writes == []
@@ -510,7 +510,7 @@ def test_manual_returns_instructions_against_the_parent_set(world):
 
 
 def test_manual_refuses_instructions_that_break_the_chain(world):
-    with pytest.raises(SafetyError, match="DESIGN rule 1"):
+    with pytest.raises(SafetyError, match="safety rule 1"):
         run(ManualRegistrar({}), [Wanted(ds=OLD_DS)], state="absent")
 
 
@@ -518,7 +518,7 @@ def test_exact_adds_now_and_leaves_an_unsafe_removal_for_later(world):
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
     world["parent"] = parent_view([OLD_DS], [OLD_DS])
     registrar = FakeRegistrar([ds_rec(OLD_DS)])
-    with pytest.raises(SafetyError, match="the removals wait:.*DESIGN rule 1") as info:
+    with pytest.raises(SafetyError, match="the removals wait:.*safety rule 1") as info:
         run(registrar, [Wanted(ds=NEW_DS)], state="exact")
     assert [call[0] for call in registrar.writes] == ["add"]
     assert info.value.result["changed"] is True

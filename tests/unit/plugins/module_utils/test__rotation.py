@@ -411,7 +411,7 @@ def test_unknown_without_parent_servers(keys):
     assert result.phase == "unknown"
 
 
-# Events are hints (DESIGN rule 9).
+# Events are hints (safety rule 9).
 
 
 def test_forged_event_matches_nothing_and_adds_nothing(keys):

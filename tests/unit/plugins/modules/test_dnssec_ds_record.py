@@ -142,11 +142,11 @@ def test_a_refusal_fails_with_the_partial_result(monkeypatch):
     partial = {"changed": False, "before": [{"ds": None}], "diff": {"before": ""}}
 
     def refuse():
-        raise SafetyError("refusing ... (DESIGN rule 1)", partial)
+        raise SafetyError("refusing ... (safety rule 1)", partial)
 
     done = run_module(monkeypatch, dict(BASE, records=[DS], state="absent"), refuse)
     assert done.failed
-    assert "DESIGN rule 1" in done.result["msg"]
+    assert "safety rule 1" in done.result["msg"]
     assert done.result["before"] == [{"ds": None}]
     assert "diff" not in done.result
 
