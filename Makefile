@@ -69,7 +69,7 @@ debian-packages:
 
 venvs: $(VENV_OLD)/.done $(VENV_NEW)/.done
 
-$(VENV_OLD)/.done: requirements.txt tests/requirements.txt
+$(VENV_OLD)/.done: requirements.txt tests/requirements.txt tests/unit/requirements.txt
 	@echo "== $$($(ELAPSED))virtual environment: $(CORE_OLD) on $(PYTHON_OLD)"
 	@$(PYTHON_OLD) -m venv $(VENV_OLD)
 	@$(VENV_OLD)/bin/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
@@ -131,10 +131,10 @@ sanity-new:
 
 units:
 	@echo "== $$($(ELAPSED))ansible-test units, ansible-core 2.19, Python 3.11"
-	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test units --venv --requirements --python 3.11 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"
+	@cd $(COLLECTION) && $(VENV_OLD)/bin/ansible-test units --local --python 3.11 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"
 	@if [ -f $(VENV_NEW)/.done ]; then \
 	  echo "== ansible-test units, newest ansible-core, Python 3.12"; \
-	  cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test units --venv --requirements --python 3.12 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"; fi
+	  cd $(COLLECTION) && PATH=$(dir $(PYTHON_NEW)):$$PATH $(VENV_NEW)/bin/ansible-test units --local --python 3.12 --color no 2>&1 | grep -v -e "^WARNING: Location" -e "^Requirement already" -e "^Collecting" -e "^ *Downloading" -e "━" -e "^Looking in"; fi
 
 lint:
 	@echo "== $$($(ELAPSED))antsibull-changelog lint"
