@@ -4,22 +4,30 @@
 
 """The role dnsops.dnssec.rotation and the playbook dnsops.dnssec.rotate on the lab.
 
-The lab's signer rotates a child zone's KSK the way DNSimple does; a registrar
-simulator publishes what the role writes into the lab's ``test.`` zone; the
-playbook runs through ``ansible-playbook`` as an operator would run it, and the
-validating resolver's outage meter counts every SERVFAIL on the way.
+The lab's signer rotates child zones' KSKs the way DNSimple does; registrar
+simulators publish what the role writes into the lab's ``test.`` zone; the
+playbook runs through ``ansible-playbook dnsops.dnssec.rotate`` as an operator
+would run it, and the validating resolver's outage meter counts every SERVFAIL
+on the way.
+
+Each scenario has child zones of its own, so the scenarios run at the same
+time: the fixture ``outcomes`` starts every selected scenario in a thread of
+its own, and each test reports the outcome of its scenario.  A scenario that
+freezes a parent server holds back every zone of its lab, so those run one
+after the other, in a second lab.  The rotations at the six registrars share
+playbook runs, one host per domain, as an operator's inventory would.
 """
 
 from __future__ import annotations
 
-import importlib
+import concurrent.futures
 import json
 import os
 import pathlib
-import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import typing as t
 from dataclasses import dataclass, field
@@ -27,34 +35,66 @@ from dataclasses import dataclass, field
 import pytest
 
 from ansible_collections.dnsops.dnssec.plugins.module_utils import _rotation
+from dnslab import Lab, free_net
 from dnslab.dnsimple_sim import DnsimpleSimulator
 from dnslab.dnsutil import Timeout, answer_rdatas, normalize_ds, query
+from dnslab.pytest_plugin import lab_net
 from dnslab.sims import simulator_class
 from dnslab.sims._base import ds_text
 
 COLLECTIONS = pathlib.Path(os.path.abspath(_rotation.__file__)).parents[5]
 BIN = pathlib.Path(sys.executable).parent
 REGISTRARS = ["namecom", "porkbun", "gandi", "ovh", "route53", "dnsimple"]
-SIM_CLASSES = {"route53": "Route53DomainsSimulator"}
 
-# Wraps the collection's playbook and writes each domain's rotation_result to
-# a file, so that tests read the outcome as data.
-WRAPPER = """---
-- name: The collection's playbook
-  ansible.builtin.import_playbook: dnsops.dnssec.rotate
+# Child zones of the shared lab: one per registrar of the full rotations and
+# one per other scenario that runs at the same time.
+SHARED_LAB_ZONES = len(REGISTRARS) + 5
+# Child zones of the lab of the scenarios that freeze a parent server.
+FREEZING_LAB_ZONES = 2
 
-- name: Write the outcome
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Write rotation_result of every domain
-      ansible.builtin.copy:
-        dest: "{{ result_file }}"
-        content: "{{ dict(groups['dnsops_dnssec_rotate'] | default([])
-                     | zip(groups['dnsops_dnssec_rotate'] | default([])
-                           | map('extract', hostvars) | map(attribute='rotation_result', default={}))) | to_json }}"
-        mode: "0600"
-      check_mode: false
+RECORDER_NAME = "dnsops_test_rotation_recorder"
+
+# Writes, at the end of each playbook run, every domain's rotation_result,
+# the recap and the failed tasks to the file named by DNSOPS_TEST_RESULT.
+RECORDER = """\
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "dnsops_test_rotation_recorder"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.results = {}
+        self.failed = {}
+
+    def v2_runner_on_ok(self, result):
+        facts = result._result.get("ansible_facts") or {}
+        if "rotation_result" in facts:
+            self.results[result._host.get_name()] = facts["rotation_result"]
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        if not ignore_errors:
+            self.failed.setdefault(result._host.get_name(), []).append(
+                "%s: %s" % (result._task.get_name(), result._result.get("msg", ""))
+            )
+
+    def v2_playbook_on_stats(self, stats):
+        data = {
+            "results": self.results,
+            "failed": self.failed,
+            "recap": {host: stats.summarize(host) for host in stats.processed},
+        }
+        with open(os.environ["DNSOPS_TEST_RESULT"], "w") as handle:
+            json.dump(data, handle, default=str)
 """
 
 
@@ -64,8 +104,9 @@ class Run:
 
     returncode: int
     output: str
-    recap: dict[str, dict[str, int]]
+    recap: dict[str, dict[str, int]] = field(default_factory=dict)
     results: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    failures: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -73,25 +114,19 @@ class Run:
 
     @property
     def changed(self) -> int:
-        # localhost only writes the test's result file.
-        return sum(
-            counts.get("changed", 0)
-            for host, counts in self.recap.items()
-            if host != "localhost"
-        )
+        return sum(counts.get("changed", 0) for counts in self.recap.values())
 
     def result(self, zone: str) -> dict[str, t.Any]:
         return self.results.get(zone.rstrip("."), {})
 
+    def changed_for(self, zone: str) -> int:
+        return self.recap.get(zone.rstrip("."), {}).get("changed", 0)
 
-def parse_recap(output: str) -> dict[str, dict[str, int]]:
-    recap = {}
-    for line in output.split("PLAY RECAP")[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            counts = dict(re.findall(r"(\w+)=(\d+)", match.group(2)))
-            recap[match.group(1)] = {key: int(value) for key, value in counts.items()}
-    return recap
+    def failed_for(self, zone: str) -> bool:
+        """True when the run failed for ``zone`` or reported nothing for it."""
+        counts = self.recap.get(zone.rstrip("."), {})
+        failed = counts.get("failures") or counts.get("unreachable")
+        return bool(failed) or not self.result(zone)
 
 
 class Registrar:
@@ -103,11 +138,7 @@ class Registrar:
         if name == "dnsimple":
             self.sim = DnsimpleSimulator(publish=lab.registry.publish)
         else:
-            if name in SIM_CLASSES:
-                module = importlib.import_module(f"dnslab.sims.{name}")
-                cls = getattr(module, SIM_CLASSES[name])
-            else:
-                cls = simulator_class(name)
+            cls = simulator_class(name)
             self.sim = cls(publish=lab.registry.publish, child_keys=lab.child_keys)
         url = self.sim.start()
         self._seed(lab)
@@ -227,63 +258,91 @@ class Registrar:
 
 
 class Player:
-    """Runs the playbook for the lab with one registrar's credentials."""
+    """Runs the playbook on the lab for the domains of ``registrars``.
 
-    def __init__(self, lab: t.Any, registrar: Registrar, workdir: pathlib.Path):
+    With one registrar the domain and its registrar are given as ``domain``
+    and ``rotation_registrar``; with several, as ``domains`` and the mapping
+    ``rotation_registrars``, and every registrar's credentials are in the
+    environment of the run.
+    """
+
+    def __init__(
+        self,
+        lab: t.Any,
+        registrars: list[Registrar],
+        workdir: pathlib.Path,
+        callbacks: pathlib.Path,
+    ) -> None:
         self.lab = lab
-        self.registrar = registrar
+        self.registrars = registrars
+        self.registrar = registrars[0]
         self.workdir = workdir
+        self.callbacks = callbacks
         self.state_file = workdir / "state.json"
         self.lock_dir = workdir / "locks"
-        self.wrapper = workdir / "wrapper.yml"
-        self.wrapper.write_text(WRAPPER)
         self.runs = 0
+        self._count = threading.Lock()
 
-    def command(self, extra: dict[str, t.Any], result_file: pathlib.Path) -> list[str]:
-        variables = {
+    def variables(self, extra: dict[str, t.Any]) -> dict[str, t.Any]:
+        variables: dict[str, t.Any] = {
             "ansible_python_interpreter": sys.executable,
-            "rotation_registrar": self.registrar.name,
             "rotation_resolvers": [self.lab.resolver_address],
             "rotation_query_timeout": 1.0,
             "rotation_query_retry": 1,
             "rotation_state_file": str(self.state_file),
             "rotation_lock_dir": str(self.lock_dir),
             "rotation_wait_timeout": 30,
-            "rotation_poll_interval": 1,
-            "domain": self.registrar.zone,
-            "result_file": str(result_file),
+            # One look at the parent servers per DS TTL.
+            "rotation_poll_interval": self.lab.ds_ttl,
         }
+        if len(self.registrars) == 1:
+            variables["rotation_registrar"] = self.registrar.name
+            variables["domain"] = self.registrar.zone
+        else:
+            variables["rotation_registrars"] = {
+                registrar.zone: registrar.name for registrar in self.registrars
+            }
+            variables["domains"] = [registrar.zone for registrar in self.registrars]
         variables.update(extra)
-        if variables["domain"] is None:
-            del variables["domain"]
-        return [
-            str(BIN / "ansible-playbook"),
-            str(self.wrapper),
-            "-e",
-            json.dumps(variables),
-        ]
+        for name in ("domain", "domains"):
+            if name in variables and variables[name] is None:
+                del variables[name]
+        return variables
 
-    def env(self) -> dict[str, str]:
+    def env(self, result_file: pathlib.Path) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(self.registrar.env)
+        for registrar in self.registrars:
+            env.update(registrar.env)
         env.update(
             ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+            ANSIBLE_CALLBACK_PLUGINS=str(self.callbacks),
+            ANSIBLE_CALLBACKS_ENABLED=RECORDER_NAME,
+            ANSIBLE_FORKS=str(max(5, len(self.registrars))),
             ANSIBLE_LOCALHOST_WARNING="0",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
             ANSIBLE_RETRY_FILES_ENABLED="0",
+            DNSOPS_TEST_RESULT=str(result_file),
         )
         return env
 
     def start(
         self, *flags: str, **extra: t.Any
     ) -> tuple[subprocess.Popen, pathlib.Path]:
-        self.runs += 1
-        result_file = self.workdir / f"result-{self.runs}.json"
+        with self._count:
+            self.runs += 1
+            result_file = self.workdir / f"result-{self.runs}.json"
+        command = [
+            str(BIN / "ansible-playbook"),
+            "dnsops.dnssec.rotate",
+            "-e",
+            json.dumps(self.variables(extra)),
+            *flags,
+        ]
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            self.command(extra, result_file) + list(flags),
-            env=self.env(),
+            command,
+            env=self.env(result_file),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -291,15 +350,55 @@ class Player:
         )
         return process, result_file
 
-    def finish(self, process: subprocess.Popen, result_file: pathlib.Path) -> Run:
+    @staticmethod
+    def finish(process: subprocess.Popen, result_file: pathlib.Path) -> Run:
         output = process.communicate(timeout=600)[0]
-        run = Run(process.returncode, output, parse_recap(output))
+        run = Run(process.returncode, output)
         if result_file.exists():
-            run.results = json.loads(result_file.read_text())
+            data = json.loads(result_file.read_text())
+            run.recap = data["recap"]
+            run.results = data["results"]
+            run.failures = data["failed"]
         return run
 
     def play(self, *flags: str, **extra: t.Any) -> Run:
         return self.finish(*self.start(*flags, **extra))
+
+
+class Bench:
+    """A lab whose child zones scenarios take, one or more each, and their tools.
+
+    Safe to use from several threads: every zone goes to one scenario only.
+    """
+
+    def __init__(self, lab: t.Any, workdir: pathlib.Path) -> None:
+        self.lab = lab
+        self.workdir = workdir
+        self.callbacks = workdir / "callbacks"
+        self.callbacks.mkdir(parents=True)
+        (self.callbacks / f"{RECORDER_NAME}.py").write_text(RECORDER)
+        self._free = list(lab.children)
+        self._registrars: list[Registrar] = []
+        self._lock = threading.Lock()
+
+    def zone(self) -> str:
+        """Take a child zone no other scenario uses."""
+        with self._lock:
+            assert self._free, "the lab has too few child zones for the scenarios"
+            return self._free.pop(0)
+
+    def player(self, *pairs: tuple[str, str]) -> Player:
+        """A Player for the (registrar, zone) pairs, each at a simulator of its own."""
+        registrars = [Registrar(name, self.lab, zone) for name, zone in pairs]
+        with self._lock:
+            self._registrars.extend(registrars)
+            workdir = self.workdir / "-".join(r.zone for r in registrars)[:100]
+        workdir.mkdir()
+        return Player(self.lab, registrars, workdir, self.callbacks)
+
+    def close(self) -> None:
+        for registrar in self._registrars:
+            registrar.stop()
 
 
 def parent_ds(lab: t.Any, zone: str) -> dict[str, list[str]]:
@@ -340,142 +439,175 @@ def event_ds_text(ds: dict[str, t.Any]) -> str:
     )
 
 
-def finish_rotation(lab: t.Any, zone: str) -> None:
-    """Take a rotation a test left half-way to its end, by hand."""
-    state = lab.signer.rotation_state(zone)
-    if state["phase"] in ("idle", "done", "failed", "stopped"):
-        return
-    state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
-    new = event_ds_text(state["new_ds"])
-    if state["phase"] == "waiting_new_ds":
-        lab.registry.set_ds(zone, [*lab.registry.get_ds(zone), new])
-        lab.signer.wait(zone, "waiting_old_ds_gone", timeout=60)
-    lab.registry.set_ds(zone, [new])
-    lab.signer.wait(zone, "done", timeout=60)
+def rotate_rest(lab: t.Any, player: Player, zone: str, last: Run | None = None) -> Run:
+    """Run the playbook until the rotation of ``zone`` is over; the last run.
 
-
-@pytest.fixture
-def rotation_lab(clean_faults):
-    """The session lab; rotations a test left half-way are finished afterwards."""
-    lab = clean_faults
-    yield lab
-    lab.faults.clear()
-    for address in lab.parent_addresses:
-        if lab.server_for(address).name in lab.frozen:
-            lab.thaw(address)
-    for zone in lab.children:
-        finish_rotation(lab, zone)
-    lab.flush_resolver()
-
-
-@pytest.fixture
-def player_for(rotation_lab, tmp_path):
-    """Make a Player for (registrar, zone); stops its simulator afterwards."""
-    made: list[Registrar] = []
-
-    def make(name: str, zone: str) -> Player:
-        registrar = Registrar(name, rotation_lab, zone)
-        made.append(registrar)
-        workdir = tmp_path / f"{name}-{zone.strip('.')}"
-        workdir.mkdir()
-        return Player(rotation_lab, registrar, workdir)
-
-    yield make
-    for registrar in made:
-        registrar.stop()
-
-
-def assert_rerun_repeats_nothing(player: Player, first: Run, zone: str) -> Run:
-    """Run again at once: nothing done by ``first`` is done a second time."""
-    again = player.play()
-    assert not again.failed, again.output
-    done, redo = first.result(zone), again.result(zone)
-    assert not set(done["added"]) & set(redo["added"]), again.output
-    assert not set(done["removed"]) & set(redo["removed"]), again.output
-    if not redo["added"] and not redo["removed"]:
-        assert again.changed == 0, again.output
-    return again
-
-
-def rotate_with_role(lab: t.Any, player: Player, zone: str) -> list[Run]:
-    """Start a rotation of ``zone`` and run the playbook until it is over.
-
-    After every run that changed something the playbook runs again at once;
-    that run must not repeat anything.  Returns every run.
+    Over means the role's phase is stable or complete and the signer, which
+    needs nothing more from the role then, has finished.  ``last`` is a run
+    the caller just made, which may already have reached that phase.
     """
-    old = lab.registry.get_ds(zone)
-    lab.signer.start_rotation(zone)
-    lab.signer.wait(zone, "waiting_new_ds", timeout=60)
-    runs = []
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 120
+    run = last or player.play()
     while True:
-        run = player.play()
         assert not run.failed, run.output
-        runs.append(run)
-        result = run.result(zone)
-        if result["added"] or result["removed"]:
-            runs.append(assert_rerun_repeats_nothing(player, run, zone))
-        done = lab.signer.rotation_state(zone)["phase"] == "done"
-        if done and result["phase"] in ("stable", "complete"):
-            break
-        assert time.monotonic() < deadline, f"no end of the rotation: {result}"
+        if run.result(zone)["phase"] in ("stable", "complete"):
+            lab.signer.wait(zone, "done", timeout=60)
+            return run
+        assert time.monotonic() < deadline, run.output
         time.sleep(1)
-    final = player.play()
-    assert not final.failed, final.output
-    assert final.changed == 0, final.output
-    assert final.result(zone)["phase"] == "stable", final.output
-    new = lab.registry.get_ds(zone)
-    assert new != old and len(new) == 1
-    assert set(player.registrar.ds_texts()) == set(new)
-    return runs + [final]
+        run = player.play()
 
 
-@pytest.mark.parametrize("registrar", REGISTRARS)
-def test_full_rotation_driven_only_by_the_role(
-    rotation_lab, player_for, registrar
-) -> None:
-    lab = rotation_lab
-    zone = lab.children[0]
-    player = player_for(registrar, zone)
-    meter = lab.meter([zone])
-    meter.start()
+# Scenarios: each function named after its test without "test_" takes a
+# Bench and raises on failure; FREEZING lists those that freeze a parent server.
+
+FREEZING = (
+    "run_killed_between_adding_and_checking_converges",
+    "early_rotation_complete_removes_nothing",
+)
+
+
+@dataclass
+class Rotation:
+    """What the full rotation of one zone at one registrar showed."""
+
+    registrar: str
+    zone: str
+    old: list[str]
+    meter: t.Any
+    runs: list[Run] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    final: Run | None = None
+    new: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    parent: dict[str, list[str]] = field(default_factory=dict)
+
+    def results(self) -> list[dict[str, t.Any]]:
+        return [run.result(self.zone) for run in self.runs]
+
+
+def full_rotation_driven_only_by_the_role(
+    bench: Bench, registrar: list[str]
+) -> dict[str, Rotation]:
+    """Rotate one zone at each registrar, every zone in the same playbook runs.
+
+    After a run that changed something for a zone the next run follows at
+    once: it must not repeat any of it.  A zone is over once a run that
+    started after the signer finished its rotation changes nothing and finds
+    the phase stable.  A problem of one zone is noted for its registrar and
+    the other zones go on.
+    """
+    lab = bench.lab
+    pairs = [(name, bench.zone()) for name in registrar]
+    player = bench.player(*pairs)
+    # The other domains are hosted at DNSimple, as every domain of this role is.
+    for hosting in player.registrars:
+        if hosting.name == "dnsimple":
+            for other in player.registrars:
+                if other is not hosting:
+                    hosting.sim.add_domain(other.zone)
+    rotations = {
+        zone: Rotation(name, zone, lab.registry.get_ds(zone), lab.meter([zone]))
+        for name, zone in pairs
+    }
+    for rotation in rotations.values():
+        rotation.meter.start()
     try:
-        runs = rotate_with_role(lab, player, zone)
+        for zone in rotations:
+            lab.signer.start_rotation(zone)
+        for zone in rotations:
+            lab.signer.wait(zone, "waiting_new_ds", timeout=60)
+        drive_rotations(lab, player, rotations)
     finally:
-        meter.stop()
+        for rotation in rotations.values():
+            rotation.meter.stop()
+    for registrar_ in player.registrars:
+        rotation = rotations[registrar_.zone + "."]
+        rotation.new = lab.registry.get_ds(rotation.zone)
+        rotation.held = registrar_.ds_texts()
+        rotation.parent = parent_ds(lab, rotation.zone)
+    return {rotation.registrar: rotation for rotation in rotations.values()}
 
-    phases = [run.result(zone)["phase_before"] for run in runs]
-    assert "rotation_started" in phases, phases
-    assert sum(len(run.result(zone)["added"]) for run in runs) == 1
-    assert sum(len(run.result(zone)["removed"]) for run in runs) >= 1
-    assert meter.queries > 0
-    assert meter.servfail_count == 0, meter.failures
-    assert all(ds == lab.registry.get_ds(zone) for ds in parent_ds(lab, zone).values())
+
+def drive_rotations(lab: t.Any, player: Player, rotations: dict[str, Rotation]) -> None:
+    active = list(rotations)
+    deadline = time.monotonic() + 300
+    while active:
+        over = {z for z in active if lab.signer.rotation_state(z)["phase"] == "done"}
+        run = player.play(domains=[zone.rstrip(".") for zone in active])
+        acted = False
+        for zone in list(active):
+            rotation = rotations[zone]
+            if run.failed_for(zone):
+                failures = run.failures.get(zone.rstrip("."), [])
+                rotation.problems.append(
+                    f"the run failed for {zone}: {failures}\n{run.output}"
+                )
+                active.remove(zone)
+                continue
+            result = run.result(zone)
+            if rotation.runs:
+                rotation.problems.extend(repeated(rotation.runs[-1], run, zone))
+            rotation.runs.append(run)
+            if result["added"] or result["removed"]:
+                acted = True
+            elif zone in over and result["phase"] == "stable":
+                if run.changed_for(zone):
+                    rotation.problems.append(f"the last run changed:\n{run.output}")
+                rotation.final = run
+                active.remove(zone)
+        if active and time.monotonic() > deadline:
+            for zone in active:
+                rotations[zone].problems.append(
+                    f"no end of the rotation: {run.result(zone)}"
+                )
+            return
+        if not acted:
+            time.sleep(1)
 
 
-def test_run_killed_between_adding_and_checking_converges(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[1]
-    player = player_for("dnsimple", zone)
+def repeated(before: Run, after: Run, zone: str) -> list[str]:
+    """What ``after``, run at once after ``before``, did again for ``zone``."""
+    done, redo = before.result(zone), after.result(zone)
+    if not done["added"] and not done["removed"]:
+        return []
+    problems = []
+    if set(done["added"]) & set(redo["added"]):
+        problems.append(f"added again: {redo['added']}\n{after.output}")
+    if set(done["removed"]) & set(redo["removed"]):
+        problems.append(f"removed again: {redo['removed']}\n{after.output}")
+    if not redo["added"] and not redo["removed"] and after.changed_for(zone):
+        problems.append(f"changed with nothing to do:\n{after.output}")
+    return problems
+
+
+def run_killed_between_adding_and_checking_converges(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("dnsimple", zone))
     old = lab.registry.get_ds(zone)
     lab.signer.start_rotation(zone)
     state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
     new = event_ds_text(state["new_ds"])
     # A lagging parent server holds the run in its check of the parent.
     lab.freeze(lab.addresses.tld_secondary)
-    process = player.start()[0]
     try:
-        wait_until(
-            lambda: new in player.registrar.ds_texts(), 60, "the DS at the registrar"
-        )
-        time.sleep(1)
-        assert process.poll() is None, "the run ended before it could be killed"
+        process = player.start()[0]
+        try:
+            wait_until(
+                lambda: new in player.registrar.ds_texts(),
+                60,
+                "the DS at the registrar",
+            )
+            time.sleep(1)
+            assert process.poll() is None, "the run ended before it could be killed"
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+        lock = player.lock_dir / f"{zone.rstrip('.')}.lock"
+        assert lock.is_dir(), "the killed run left no lock behind"
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-    lock = player.lock_dir / f"{zone.rstrip('.')}.lock"
-    assert lock.is_dir(), "the killed run left no lock behind"
-    lab.thaw(lab.addresses.tld_secondary)
+        lab.thaw(lab.addresses.tld_secondary)
 
     again = player.play()
     assert not again.failed, again.output
@@ -484,58 +616,45 @@ def test_run_killed_between_adding_and_checking_converges(rotation_lab, player_f
     assert result["added"] == [], again.output
     assert player.registrar.ds_texts().count(new) <= 1
     assert not lock.exists()
-    rotate_rest(lab, player, zone)
+    rotate_rest(lab, player, zone, again)
     assert lab.registry.get_ds(zone) == [new] != old
 
 
-def rotate_rest(lab: t.Any, player: Player, zone: str) -> None:
-    """Run the playbook until the rotation of ``zone`` is over."""
-    deadline = time.monotonic() + 120
-    while True:
-        run = player.play()
-        assert not run.failed, run.output
-        if lab.signer.rotation_state(zone)["phase"] == "done":
-            if run.result(zone)["phase"] in ("stable", "complete"):
-                return
-        assert time.monotonic() < deadline, run.output
-        time.sleep(1)
-
-
-def test_early_rotation_complete_removes_nothing(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[1]
-    player = player_for("namecom", zone)
+def early_rotation_complete_removes_nothing(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("namecom", zone))
     [old] = lab.registry.get_ds(zone)
     lab.signer.start_rotation(zone)
     state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
     new = event_ds_text(state["new_ds"])
     lagging = lab.addresses.tld_secondary6
     lab.freeze(lagging)
+    try:
+        added = player.play(rotation_wait_timeout=2)
+        assert not added.failed, added.output
+        assert added.result(zone)["added"] == [new]
+        assert added.result(zone)["phase"] == "submitted", added.output
 
-    added = player.play(rotation_wait_timeout=2)
-    assert not added.failed, added.output
-    assert added.result(zone)["added"] == [new]
-    assert added.result(zone)["phase"] == "submitted", added.output
-
-    # DNSimple's (or a forger's) rotation_complete, while one parent server
-    # still lacks the new DS: the old DS must stay everywhere.
-    complete = event_payload("dnssec.rotation_complete", zone, state["old_ds"])
-    early = player.play(rotation_event=complete, rotation_wait_timeout=2)
-    assert not early.failed, early.output
-    assert early.result(zone)["removed"] == [], early.output
-    assert early.changed == 0, early.output
-    assert old in player.registrar.ds_texts()
-    assert all(old in ds_set for ds_set in parent_ds(lab, zone).values())
-    assert new not in parent_ds(lab, zone)[lagging]
-
-    lab.thaw(lagging)
+        # DNSimple's (or a forger's) rotation_complete, while one parent server
+        # still lacks the new DS: the old DS must stay everywhere.
+        complete = event_payload("dnssec.rotation_complete", zone, state["old_ds"])
+        early = player.play(rotation_event=complete, rotation_wait_timeout=2)
+        assert not early.failed, early.output
+        assert early.result(zone)["removed"] == [], early.output
+        assert early.changed == 0, early.output
+        assert old in player.registrar.ds_texts()
+        assert all(old in ds_set for ds_set in parent_ds(lab, zone).values())
+        assert new not in parent_ds(lab, zone)[lagging]
+    finally:
+        lab.thaw(lagging)
     rotate_rest(lab, player, zone)
 
 
-def test_duplicate_webhook_deliveries_change_nothing(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[2]
-    player = player_for("porkbun", zone)
+def duplicate_webhook_deliveries_change_nothing(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("porkbun", zone))
     events: list[dict[str, t.Any]] = []
     lab.signer.add_listener(
         lambda name, event_zone, ds: (
@@ -580,10 +699,10 @@ def test_duplicate_webhook_deliveries_change_nothing(rotation_lab, player_for):
     assert meter.servfail_count == 0, meter.failures
 
 
-def test_two_runs_at_once_end_as_one_run(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[0]
-    player = player_for("dnsimple", zone)
+def two_runs_at_once_end_as_one_run(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("dnsimple", zone))
     lab.signer.start_rotation(zone)
     state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
     new = event_ds_text(state["new_ds"])
@@ -600,10 +719,10 @@ def test_two_runs_at_once_end_as_one_run(rotation_lab, player_for):
     assert lab.registry.get_ds(zone) == [new]
 
 
-def test_broken_chain_fails_with_what_to_do(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[2]
-    player = player_for("namecom", zone)
+def broken_chain_fails_with_what_to_do(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("namecom", zone))
     good = lab.registry.get_ds(zone)
     stranger = "12345 13 2 " + "5A" * 32
     lab.registry.set_ds(zone, [stranger])
@@ -620,10 +739,10 @@ def test_broken_chain_fails_with_what_to_do(rotation_lab, player_for):
     assert player.registrar.ds_texts() == good
 
 
-def test_stuck_rotation_fails_before_the_window_ends(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[2]
-    player = player_for("namecom", zone)
+def stuck_rotation_fails_before_the_window_ends(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("namecom", zone))
     lab.signer.start_rotation(zone)
     lab.signer.wait(zone, "waiting_new_ds", timeout=60)
 
@@ -644,10 +763,10 @@ def test_stuck_rotation_fails_before_the_window_ends(rotation_lab, player_for):
     assert stuck.changed == 0
 
 
-def test_check_mode_writes_nothing(rotation_lab, player_for):
-    lab = rotation_lab
-    zone = lab.children[1]
-    player = player_for("gandi", zone)
+def check_mode_writes_nothing(bench: Bench) -> None:
+    lab = bench.lab
+    zone = bench.zone()
+    player = bench.player(("gandi", zone))
     before = player.registrar.ds_texts()
     lab.signer.start_rotation(zone)
     state = lab.signer.wait(zone, "waiting_new_ds", timeout=60)
@@ -662,3 +781,183 @@ def test_check_mode_writes_nothing(rotation_lab, player_for):
     assert all(new not in ds_set for ds_set in parent_ds(lab, zone).values())
     assert not (player.lock_dir / f"{zone.rstrip('.')}.lock").exists()
     rotate_rest(lab, player, zone)
+
+
+# Running the scenarios ------------------------------------------------------
+
+
+class Outcomes:
+    """The scenarios of the selected tests, running or over, by test name."""
+
+    def __init__(self, futures: dict[str, concurrent.futures.Future]) -> None:
+        self._futures = futures
+
+    def of(self, request: pytest.FixtureRequest) -> t.Any:
+        """Wait for the scenario of the calling test; return its value.
+
+        A scenario that failed raises its error here, in its test.
+        """
+        return self._futures[request.node.originalname].result()
+
+
+def selected_scenarios(
+    request: pytest.FixtureRequest,
+) -> dict[str, dict[str, list[t.Any]]]:
+    """Test name -> its parameters (name -> values) of this module's selected tests."""
+    selected: dict[str, dict[str, list[t.Any]]] = {}
+    for item in request.session.items:
+        if getattr(item, "module", None) is not request.module:
+            continue
+        params = selected.setdefault(item.originalname, {})
+        callspec = getattr(item, "callspec", None)
+        for name, value in (callspec.params if callspec else {}).items():
+            params.setdefault(name, []).append(value)
+    return selected
+
+
+def run_in_turn(
+    bench: Bench,
+    scenarios: list[tuple[str, t.Callable[..., t.Any], dict[str, t.Any]]],
+    futures: dict[str, concurrent.futures.Future],
+) -> None:
+    """Run ``scenarios`` one after the other; each outcome goes to its future."""
+    for name, func, params in scenarios:
+        try:
+            futures[name].set_result(func(bench, **params))
+        except BaseException as exc:  # pylint: disable=broad-exception-caught
+            futures[name].set_exception(exc)
+
+
+@pytest.fixture(scope="module")
+def freezing_lab(dns_lab: t.Any) -> t.Iterator[t.Any]:
+    """A second lab, for the scenarios that freeze one of its parent servers."""
+    net = free_net(dns_lab.net + 1)
+    lab = Lab(net=net, children=FREEZING_LAB_ZONES)
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="module")
+def dns_lab() -> t.Iterator[t.Any]:
+    """The module's lab, with a child zone for every scenario that runs at once."""
+    lab = Lab(net=lab_net(), children=SHARED_LAB_ZONES)
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> t.Iterator[Outcomes]:
+    """Start the scenarios of the module's selected tests, all at once."""
+    selected = selected_scenarios(request)
+    together = []
+    alone = []
+    for test_name, params in selected.items():
+        name = test_name.removeprefix("test_")
+        scenario = (test_name, globals()[name], params)
+        (alone if name in FREEZING else together).append(scenario)
+    benches = []
+    shared = Bench(
+        request.getfixturevalue("dns_lab"), tmp_path_factory.mktemp("shared")
+    )
+    benches.append(shared)
+    pool = concurrent.futures.ThreadPoolExecutor(len(together) + 1)
+    futures = {
+        name: pool.submit(func, shared, **params) for name, func, params in together
+    }
+    if alone:
+        freezing = Bench(
+            request.getfixturevalue("freezing_lab"), tmp_path_factory.mktemp("frozen")
+        )
+        benches.append(freezing)
+        waiting = {name: concurrent.futures.Future() for name, _f, _p in alone}
+        futures.update(waiting)
+        pool.submit(run_in_turn, freezing, alone, waiting)
+    try:
+        yield Outcomes(futures)
+    finally:
+        pool.shutdown(wait=True)
+        for bench in benches:
+            bench.close()
+
+
+# The tests ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("registrar", REGISTRARS)
+def test_full_rotation_driven_only_by_the_role(
+    request: pytest.FixtureRequest, outcomes: Outcomes, registrar: str
+) -> None:
+    """The role alone takes the zone at ``registrar`` through its rotation."""
+    rotation = outcomes.of(request)[registrar]
+    if rotation.problems:
+        pytest.fail(f"{registrar}: " + "\n".join(rotation.problems))
+
+    phases = [result["phase_before"] for result in rotation.results()]
+    assert "rotation_started" in phases, phases
+    assert sum(len(result["added"]) for result in rotation.results()) == 1
+    assert sum(len(result["removed"]) for result in rotation.results()) >= 1
+    assert rotation.final is not None
+    assert rotation.final.result(rotation.zone)["phase"] == "stable"
+    assert rotation.final.changed_for(rotation.zone) == 0, rotation.final.output
+    assert rotation.new != rotation.old and len(rotation.new) == 1
+    assert set(rotation.held) == set(rotation.new)
+    assert rotation.meter.queries > 0
+    assert rotation.meter.servfail_count == 0, rotation.meter.failures
+    assert all(ds == rotation.new for ds in rotation.parent.values()), rotation.parent
+
+
+def test_run_killed_between_adding_and_checking_converges(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """A run killed after adding the DS leaves nothing that a new run repeats."""
+    outcomes.of(request)
+
+
+def test_early_rotation_complete_removes_nothing(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """A rotation_complete before every parent server has the new DS removes nothing."""
+    outcomes.of(request)
+
+
+def test_duplicate_webhook_deliveries_change_nothing(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """The second delivery of each webhook changes nothing."""
+    outcomes.of(request)
+
+
+def test_two_runs_at_once_end_as_one_run(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """Two runs started at once add the new DS once."""
+    outcomes.of(request)
+
+
+def test_broken_chain_fails_with_what_to_do(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """A broken chain of trust fails the run with the repair and changes nothing."""
+    outcomes.of(request)
+
+
+def test_stuck_rotation_fails_before_the_window_ends(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """A rotation that does not move fails before DNSimple's window ends."""
+    outcomes.of(request)
+
+
+def test_check_mode_writes_nothing(
+    request: pytest.FixtureRequest, outcomes: Outcomes
+) -> None:
+    """Check mode tells what it would add and writes nothing."""
+    outcomes.of(request)
