@@ -206,7 +206,8 @@ class Rulebook:
                             "rotation_state_file": str(self.workdir / "state.json"),
                             "rotation_lock_dir": str(self.workdir / "locks"),
                             "rotation_wait_timeout": 30,
-                            "rotation_poll_interval": 1,
+                            # One look at the parent servers per DS TTL.
+                            "rotation_poll_interval": lab.ds_ttl,
                         },
                     }
                 }
