@@ -400,8 +400,12 @@ class Bench:
         return Player(self.lab, registrars, workdir, self.callbacks)
 
     def close(self) -> None:
-        for registrar in self._registrars:
-            registrar.stop()
+        """Stop every simulator, all at once (each takes up to half a second)."""
+        stopping = [threading.Thread(target=r.stop) for r in self._registrars]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
 
 
 def parent_ds(lab: t.Any, zone: str) -> dict[str, list[str]]:
