@@ -607,12 +607,14 @@ def run_killed_between_adding_and_checking_converges(bench: Bench) -> None:
         process = player.start()[0]
         try:
             wait_until(
-                lambda: new in player.registrar.ds_texts(),
-                60,
+                lambda: new in player.registrar.ds_texts()
+                or process.poll() is not None,
+                180,
                 "the DS at the registrar",
             )
             time.sleep(1)
             assert process.poll() is None, "the run ended before it could be killed"
+            assert new in player.registrar.ds_texts()
         finally:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()

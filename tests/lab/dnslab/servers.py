@@ -158,8 +158,12 @@ class KnotServer:
         return run([KNOTC, "-s", str(self.socket), "-t", "10", *args], timeout=timeout)
 
     def freeze(self) -> None:
-        """Hold back every zone change (transfers, updates) until thaw."""
-        self.knotc("zone-freeze")
+        """Hold back every zone change (transfers, updates) until thaw.
+
+        Blocking, so that a transfer already under way has finished and
+        none starts after this returns.
+        """
+        self.knotc("-b", "zone-freeze")
 
     def thaw(self) -> None:
         """Let held zone changes happen again."""
