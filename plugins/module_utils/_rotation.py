@@ -153,6 +153,7 @@ class Action:
     reason: str
     safe: bool
     blocked_by: str | None = None
+    safe_in_seconds: int | None = None
 
     def to_dict(self) -> dict[str, t.Any]:
         """Return the action for module results."""
@@ -163,6 +164,7 @@ class Action:
             "reason": self.reason,
             "safe": self.safe,
             "blocked_by": self.blocked_by,
+            "safe_in_seconds": self.safe_in_seconds,
         }
 
 
@@ -652,7 +654,7 @@ class _Plan:
             f"DS {ds.key_tag} (digest type {ds.digest_type}) matches no KSK the "
             f"child wants at the parent ({_key_names(self.target)})"
         )
-        blocked = self._removal_blocked(removals, event, now)
+        blocked, left = self._removal_blocked(removals, event, now)
         if blocked:
             reason = f"{reason}; not safe yet: {blocked}"
         return Action(
@@ -662,6 +664,7 @@ class _Plan:
             reason=reason,
             safe=blocked is None,
             blocked_by=blocked,
+            safe_in_seconds=left,
         )
 
     def _key_of(self, ds: DSRecord) -> DNSKEY | None:
@@ -672,10 +675,12 @@ class _Plan:
 
     def _removal_blocked(
         self, removals: list[DSRecord], event: EventHint | None, now: float
-    ) -> str | None:
+    ) -> tuple[str | None, int | None]:
+        """Say what keeps ``removals`` from being safe, and when only time does,
+        in how many seconds they will be (``(None, None)`` when safe now)."""
         ctx = self.ctx
         if ctx.failed:
-            return _parent_failures(ctx)
+            return _parent_failures(ctx), None
         removed = set(removals)
         kept_everywhere: set[DSRecord] | None = None
         for item in ctx.answered:
@@ -685,12 +690,12 @@ class _Plan:
                 return (
                     f"add before remove: after the removal {item.server} "
                     f"({item.address}) would serve no DS that validates the child"
-                )
+                ), None
             if not algorithms_stay_signed(remaining, ctx.signing_algorithms):
                 return (
                     f"after the removal {item.server} ({item.address}) would serve a "
                     "DS of an algorithm that does not sign the child"
-                )
+                ), None
             kept_everywhere = (
                 set(valid) if kept_everywhere is None else kept_everywhere & set(valid)
             )
@@ -698,12 +703,12 @@ class _Plan:
             return (
                 "no DS that validates the child is served by every parent server "
                 "address"
-            )
+            ), None
         return self._ttl_blocked(sorted(kept_everywhere, key=str), event, now)
 
     def _ttl_blocked(
         self, kept: list[DSRecord], event: EventHint | None, now: float
-    ) -> str | None:
+    ) -> tuple[str | None, int | None]:
         ctx = self.ctx
         if (
             event is not None
@@ -711,7 +716,7 @@ class _Plan:
             and _absolute(event.domain).lower() == ctx.zone.lower()
             and _names_a_signing_ksk(ctx, event)
         ):
-            return None
+            return None, None
         ttl = ctx.ttl() or 0
         seen = self.evidence.ds_first_seen if self.evidence is not None else {}
         times = [seen[ds.to_text()] for ds in kept if ds.to_text() in seen]
@@ -720,11 +725,11 @@ class _Plan:
                 "no evidence that the new DS has been served by every parent server "
                 "for its TTL: pass the dnssec.rotation_complete event or use a state "
                 "file and run again"
-            )
+            ), None
         left = int(min(times) + ttl - now + 0.999)
         if left > 0:
-            return f"waiting for the DS TTL ({left} s left)"
-        return None
+            return f"waiting for the DS TTL ({left} s left)", left
+        return None, None
 
 
 def _names_a_signing_ksk(ctx: _Context, event: EventHint) -> bool:

@@ -219,6 +219,7 @@ domains:
           reason: KSK 4242 signs the DNSKEY RRset on every child server address and the child wants its DS
           safe: true
           blocked_by: null
+          safe_in_seconds: null
       rotation: {started_at: "2026-03-01T10:00:00Z", elapsed_seconds: 3600, window: add,
                  window_deadline: "2026-03-08T10:00:00Z", window_left_seconds: 601200}
   contains:
@@ -254,6 +255,7 @@ domains:
             waiting for the DS TTL (1200 s left)"
           safe: false
           blocked_by: waiting for the DS TTL (1200 s left)
+          safe_in_seconds: 1200
       contains:
         action:
           description: V(add) or V(remove).
@@ -346,6 +348,14 @@ domains:
           returned: always
           type: str
           sample: waiting for the DS TTL (1200 s left)
+        safe_in_seconds:
+          description:
+            - For a V(remove) that only the DS TTL holds back, the seconds until it becomes safe (a run then, with
+              the same O(state_file), finds it safe if nothing else changed). V(null) when the action is safe now
+              or something other than time holds it back.
+          returned: always
+          type: int
+          sample: 1200
     target:
       description: The KSKs whose DS the parent should end with, and where that came from.
       returned: always

@@ -160,6 +160,7 @@ def test_published_without_evidence_waits(keys):
     assert remove.action == "remove" and remove.ds == keys["old"].ds
     assert not remove.safe
     assert "no evidence" in remove.blocked_by
+    assert remove.safe_in_seconds is None
 
 
 def test_published_with_rotation_complete_is_safe(keys):
@@ -195,8 +196,11 @@ def test_published_with_evidence_waits_for_the_ttl(keys, age, safe, left):
     result = assess(ZONE, view, parent(keys, ["old", "new"]), evidence=record, now=NOW)
     [remove] = result.actions
     assert remove.safe is safe
+    assert remove.safe_in_seconds == left
     if left is not None:
         assert remove.blocked_by == f"waiting for the DS TTL ({left} s left)"
+    else:
+        assert remove.blocked_by is None
 
 
 def test_evidence_restarts_when_the_new_ds_left_a_parent_server(keys):
@@ -591,7 +595,15 @@ def test_parse_ds_shape_of_actions(keys):
     result = assess(ZONE, view, parent(keys, ["old"]), now=NOW)
     data = result.to_dict()
     add = data["actions"][0]
-    assert set(add) == {"action", "ds", "dnskey", "reason", "safe", "blocked_by"}
+    assert set(add) == {
+        "action",
+        "ds",
+        "dnskey",
+        "reason",
+        "safe",
+        "blocked_by",
+        "safe_in_seconds",
+    }
     assert parse_ds(add["ds"]["text"]) == keys["new"].ds
 
 
