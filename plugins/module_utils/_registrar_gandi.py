@@ -8,9 +8,14 @@ Private to the dnsops.dnssec collection: not a public API.
 
 Gandi takes DNSKEY data, one key per call: ``GET`` and ``POST``
 ``/v5/domain/domains/{domain}/dnskeys`` and ``DELETE .../dnskeys/{id}``, with a
-personal access token as ``Authorization: Bearer``.  Its listing carries the DS
-digest Gandi computed; where an entry has none, the SHA-256 DS is computed from
-the key.  Errors come as ``{"code", "message", "object", "cause"}``.
+personal access token as ``Authorization: Bearer``.  A key is sent as
+``{"algorithm", "type": "ksk"|"zsk", "public_key"}``.  Its listing carries the
+DS digest Gandi computed; where an entry has none, the SHA-256 DS is computed
+from the key.  Errors come as ``{"code", "message", "object", "cause"}``.
+
+The request and listing shapes follow go-gandi, the client behind Gandi's
+Terraform provider, because Gandi's reference page could not be read field by
+field; one call against Gandi's sandbox API would settle it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._registrar import (
     RegistrarRecord,
     quoted_domain,
 )
+
+
+# The Secure Entry Point bit of the DNSKEY flags: set on a KSK (RFC 4034 2.1.1).
+SEP = 0x0001
 
 
 class GandiRegistrar(Registrar):
@@ -111,7 +120,7 @@ class GandiRegistrar(Registrar):
             summary=f"add DNSKEY {key.key_tag} (algorithm {key.algorithm}) to {domain}",
             json={
                 "algorithm": key.algorithm,
-                "flags": key.flags,
+                "type": "ksk" if key.flags & SEP else "zsk",
                 "public_key": key.public_key,
             },
             expected=(200, 201, 202),

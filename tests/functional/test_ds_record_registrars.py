@@ -136,7 +136,11 @@ def _ds_seed(sim: t.Any, zone: str, dnskey: str) -> None:
 
 def _gandi_add(sim: t.Any, request: Request, key: dict[str, t.Any]) -> None:
     assert request.bearer() == GANDI
-    assert _json(request)["public_key"] == public_key(key["dnskey"])
+    assert _json(request) == {
+        "algorithm": int(key["dnskey"].split()[2]),
+        "type": "ksk",
+        "public_key": public_key(key["dnskey"]),
+    }
 
 
 # -- OVHcloud -----------------------------------------------------------------

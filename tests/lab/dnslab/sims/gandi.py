@@ -4,14 +4,17 @@
 
 Routes (Gandi's Domain API):
 
-- ``GET /v5/domain/domains/{fqdn}/dnskeys``: the keys, each with ``id``,
-  ``algorithm``, ``flags``, ``type`` (``ksk``/``zsk``), ``public_key``,
-  ``keytag``, ``digest_type``, ``digest`` (SHA-256, as Gandi computes it),
-  ``status`` and ``href``.
-- ``POST .../dnskeys`` with ``{"algorithm", "flags", "public_key"}`` (the older
-  ``"type": "ksk"`` is accepted instead of ``flags``): 201
-  ``{"message": "DNSSEC key created"}``.  DNSKEY data only; a DS is refused.
+- ``GET /v5/domain/domains/{fqdn}/dnskeys``: the keys, each with an integer
+  ``id``, ``algorithm``, ``type`` (``ksk``/``zsk``), ``public_key``,
+  ``keytag``, ``digest_type`` and ``digest`` (SHA-256, as Gandi computes it).
+- ``POST .../dnskeys`` with ``{"algorithm", "type", "public_key"}``: 201
+  ``{"message": "DNSSEC key created"}``.  DNSKEY data only: a body without
+  ``type`` (flags instead, or DS fields) is refused with 400.
 - ``DELETE .../dnskeys/{id}``: 204.
+
+These are the shapes go-gandi, the Go client behind Gandi's Terraform
+provider, sends and reads; Gandi's own reference page was not reachable to
+check them field by field.
 
 Authentication is ``Authorization: Bearer <personal access token>``; a missing
 or unknown token is answered 401, an unknown domain 404, bad input 400, always
@@ -25,11 +28,9 @@ from __future__ import annotations
 
 import itertools
 import typing as t
-import uuid
 
 from ._base import (
     DNSSEC_ALGORITHMS,
-    KEY_FLAGS,
     ApiFailure,
     KeySimulator,
     Request,
@@ -78,26 +79,24 @@ class GandiSimulator(KeySimulator):
         self, name: str, flags: int, algorithm: int, public_key: str
     ) -> dict[str, t.Any]:
         ds = ds_text(name, f"{flags} 3 {algorithm} {public_key}", 2).split()
-        key_id = str(uuid.UUID(int=next(self._serial)))
         return {
-            "id": key_id,
+            "id": next(self._serial),
             "algorithm": algorithm,
-            "flags": flags,
             "type": "ksk" if flags & 1 else "zsk",
             "public_key": public_key,
             "keytag": int(ds[0]),
             "digest_type": 2,
             "digest": ds[3].lower(),
-            "status": "pending" if self.fault == "pending" else "active",
-            "href": f"/v5/domain/domains/{name}/dnskeys/{key_id}",
         }
+
+    def dnskey_text(self, key: t.Mapping[str, t.Any]) -> str:
+        flags = 257 if key["type"] == "ksk" else 256
+        return f"{flags} 3 {key['algorithm']} {key['public_key']}"
 
     def publish_domain(self, name: str) -> None:
         # The "pending" fault holds every write back from the registry.
         if self.fault == "pending":
             return
-        for key in self.domains[name]:
-            key["status"] = "active"
         super().publish_domain(name)
 
     # -- routes -------------------------------------------------------------
@@ -145,11 +144,10 @@ class GandiSimulator(KeySimulator):
             raise self._bad("algorithm", "Required integer")
         if algorithm not in DNSSEC_ALGORITHMS:
             raise self._bad("algorithm", f"Unsupported algorithm {algorithm}")
-        flags = body.get("flags")
-        if flags is None and body.get("type") in ("ksk", "zsk"):
-            flags = 257 if body["type"] == "ksk" else 256
-        if flags not in KEY_FLAGS:
-            raise self._bad("flags", "Must be one of 256, 257")
+        key_type = body.get("type")
+        if key_type not in ("ksk", "zsk"):
+            raise self._bad("type", "Must be one of ksk, zsk")
+        flags = 257 if key_type == "ksk" else 256
         public_key = body.get("public_key")
         if not isinstance(public_key, str) or not public_key:
             raise self._bad("public_key", "Required string")
@@ -165,7 +163,7 @@ class GandiSimulator(KeySimulator):
         keys = self._domain(request)
         fqdn = request.match["fqdn"].lower()
         for key in keys:
-            if key["id"] == request.match["key_id"]:
+            if str(key["id"]) == request.match["key_id"]:
                 keys.remove(key)
                 self.publish_domain(fqdn)
                 return Response(204, None)
