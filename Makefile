@@ -161,8 +161,8 @@ importer:
 	@if grep -E 'ERROR|CRITICAL' $(BUILD)/importer.log; then exit 1; fi
 	@(grep -c 'WARNING' $(BUILD)/importer.log || true) | xargs -I{} echo "   galaxy-importer: no error, {} warning line(s) (log: $(BUILD)/importer.log)"
 
-# The integration targets and the molecule scenarios share one lab, started here
-# and always stopped, whatever the outcome.
+# The integration targets share one lab (network 1), started here and always
+# stopped, whatever the outcome.  The Molecule scenario starts a lab of its own.
 integration:
 	@echo "== $$($(ELAPSED))ansible-test integration (lab network $(INTEGRATION_LAB_NET), with API simulators)"
 	@cd $(COLLECTION) && labctl="$(VENV_OLD)/bin/python tests/lab/labctl.py --net $(INTEGRATION_LAB_NET)"; \
