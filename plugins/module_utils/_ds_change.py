@@ -45,7 +45,7 @@ from ansible_collections.dnsops.dnssec.plugins.module_utils._dnssec import (
     make_ds,
     parse_dnskey,
     parse_ds,
-    validating_ds,
+    removal_keeps_chain,
 )
 from ansible_collections.dnsops.dnssec.plugins.module_utils._parent import (
     ParentView,
@@ -501,10 +501,8 @@ class DsChange:
         ]
         # A DS this change removes does not count, even when it is the served
         # twin (another digest type) of a key that stays.
-        removed = {record.ds.to_text() for record in effect if record.ds is not None}
-        served_after = [ds for ds in parent.common if ds.to_text() not in removed]
-        served = validating_ds(self.domain, served_after, staying)
-        if served:
+        removals = [record.ds for record in effect if record.ds is not None]
+        if removal_keeps_chain(self.domain, parent.common, removals, staying):
             return []
         return [
             f"refusing to remove {what}: afterwards no DS that stays at the registrar "
