@@ -177,7 +177,7 @@ molecule:
 
 pytest:
 	@echo "== $$($(ELAPSED))pytest: the lab and the functional suites (two workers, one lab per test module)"
-	@cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS) $(VENV_OLD)/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=15 tests/lab tests/functional
+	@cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS) $(VENV_OLD)/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder --durations=15 tests/lab tests/functional
 
 demo: deps collection
 	@cd $(COLLECTION) && PATH=$(VENV_OLD)/bin:$$PATH PYTHONPATH=$(COLLECTIONS) python tests/lab/demo.py

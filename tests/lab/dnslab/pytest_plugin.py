@@ -21,10 +21,24 @@ from .lab import Lab, free_net
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``slow`` marker."""
+    """Register the ``slow`` and ``long_module`` markers."""
     config.addinivalue_line(
         "markers", "slow: long lab tests (e.g. 100 child zones); run by default"
     )
+    config.addinivalue_line(
+        "markers", "long_module: a test module that runs for minutes; it starts first"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests of ``long_module`` modules first, keeping every other order.
+
+    With ``--dist loadfile --no-loadscope-reorder`` pytest-xdist hands modules
+    to its workers in this order, so the long modules start at once on
+    workers of their own and the short ones fill the other workers, instead
+    of a long module starting last and running alone.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("long_module") is None)
 
 
 def lab_net() -> int:
