@@ -27,7 +27,7 @@ from dnslab.sims.cases import (
 )
 from dnslab.sims.runner import run_module, wait_parent, wait_parent_set
 
-# Minutes of lab work: started first, on a worker of its own (see dnslab.pytest_plugin).
+# Minutes of lab work: handed to a worker before the short modules (see dnslab.pytest_plugin).
 pytestmark = pytest.mark.long_module
 
 # -- every registrar ----------------------------------------------------------

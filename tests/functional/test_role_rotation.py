@@ -42,7 +42,7 @@ from dnslab.pytest_plugin import lab_net
 from dnslab.sims import simulator_class
 from dnslab.sims._base import ds_text
 
-# Minutes of lab work: started first, on a worker of its own (see dnslab.pytest_plugin).
+# Minutes of lab work: handed to a worker before the short modules (see dnslab.pytest_plugin).
 pytestmark = pytest.mark.long_module
 
 COLLECTIONS = pathlib.Path(os.path.abspath(_rotation.__file__)).parents[5]

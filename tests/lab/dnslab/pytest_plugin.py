@@ -34,9 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put the tests of ``long_module`` modules first, keeping every other order.
 
     With ``--dist loadfile --no-loadscope-reorder`` pytest-xdist hands modules
-    to its workers in this order, so the long modules start at once on
-    workers of their own and the short ones fill the other workers, instead
-    of a long module starting last and running alone.
+    to its workers in this order: the long modules are under way first and the
+    short ones fill in around them, instead of a long module starting last and
+    running alone while the other workers are idle.
     """
     items.sort(key=lambda item: item.get_closest_marker("long_module") is None)
 

@@ -345,6 +345,15 @@ def test_rule1_refuses_removing_the_last_validating_ds(world):
     assert registrar.writes == []
 
 
+def test_rule1_a_key_whose_records_all_go_keeps_no_chain(world):
+    # A registrar that holds keys: removing the only key leaves the parent's DS
+    # of it in place for a while, but nothing at the registrar vouches for it.
+    registrar = FakeRegistrar([RegistrarRecord(dnskey=OLD)], takes="dnskey")
+    with pytest.raises(SafetyError, match="safety rule 1"):
+        run(registrar, [Wanted(dnskey=OLD)], state="absent")
+    assert registrar.writes == []
+
+
 def test_rule1_refuses_removal_while_the_successor_is_not_on_every_parent(world):
     world["child"] = child_view(keys=(OLD, NEW), signing=(OLD, NEW))
     # The new DS is at the registrar but one parent server does not serve it yet.
